@@ -1,0 +1,453 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/yaml"
+)
+
+// Options tune an Env. The zero value runs etcd and kube-apiserver with the
+// CRDs of the repository's deploy/crds.
+type Options struct {
+	// CRDDirs are directories of CRD YAML files to install. Default: the
+	// deploy/crds directory of the enclosing repository.
+	CRDDirs []string
+	// NoCRDs skips CRD installation.
+	NoCRDs bool
+	// ControllerManager also runs kube-controller-manager (garbage
+	// collector, workload controllers, service-account tokens).
+	ControllerManager bool
+	// Scheduler also runs kube-scheduler.
+	Scheduler bool
+	// Output receives the processes' logs; default: discarded (the tail is
+	// kept for error messages). Set ROCKOON_TESTENV_VERBOSE=1 for stderr.
+	Output io.Writer
+	// StartTimeout bounds the start of each process; default 60s.
+	StartTimeout time.Duration
+}
+
+// Env is a running control plane.
+type Env struct {
+	// Config is an admin (system:masters) client config.
+	Config *rest.Config
+	// Dir holds certificates, kubeconfigs and etcd data; removed by Stop.
+	Dir string
+	// KubeconfigPath is an admin kubeconfig file for Config.
+	KubeconfigPath string
+
+	ca        *ca
+	processes []*process
+}
+
+// New starts an Env for one test and stops it when the test ends.
+func New(t testing.TB, opts Options) *Env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	env, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(env.Stop)
+	return env
+}
+
+// Start launches etcd and kube-apiserver (and the optional components),
+// installs the CRDs and returns when everything is ready. On error nothing is
+// left running.
+func Start(ctx context.Context, opts Options) (_ *Env, err error) {
+	if opts.StartTimeout == 0 {
+		opts.StartTimeout = 60 * time.Second
+	}
+	if opts.Output == nil {
+		opts.Output = io.Discard
+		if os.Getenv("ROCKOON_TESTENV_VERBOSE") != "" {
+			opts.Output = os.Stderr
+		}
+	}
+	apiserverBin, err := BinPath("kube-apiserver")
+	if err != nil {
+		return nil, err
+	}
+	etcdBin, err := BinPath("etcd")
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "rockoon-testenv-")
+	if err != nil {
+		return nil, err
+	}
+	env := &Env{Dir: dir}
+	defer func() {
+		if err != nil {
+			env.Stop()
+		}
+	}()
+	if env.ca, err = newCA(); err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+	if err := env.startEtcd(ctx, opts, etcdBin, etcdURL, ports[1]); err != nil {
+		return nil, err
+	}
+	if err := env.startAPIServer(ctx, opts, apiserverBin, etcdURL, ports[2]); err != nil {
+		return nil, err
+	}
+	if opts.ControllerManager {
+		if err := env.startControllerManager(ctx, opts); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Scheduler {
+		if err := env.startScheduler(opts); err != nil {
+			return nil, err
+		}
+	}
+	if !opts.NoCRDs {
+		dirs := opts.CRDDirs
+		if len(dirs) == 0 {
+			d, err := RepoCRDDir()
+			if err != nil {
+				return nil, err
+			}
+			dirs = []string{d}
+		}
+		if err := InstallCRDs(ctx, env.Config, dirs...); err != nil {
+			return nil, err
+		}
+	}
+	return env, nil
+}
+
+func (e *Env) startEtcd(ctx context.Context, opts Options, bin, clientURL string, peerPort int) error {
+	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
+	p, err := startProcess("etcd", bin, []string{
+		"--name=testenv",
+		"--data-dir=" + filepath.Join(e.Dir, "etcd"),
+		"--listen-client-urls=" + clientURL,
+		"--advertise-client-urls=" + clientURL,
+		"--listen-peer-urls=" + peerURL,
+		"--initial-advertise-peer-urls=" + peerURL,
+		"--initial-cluster=testenv=" + peerURL,
+		"--unsafe-no-fsync=true",
+		"--log-level=warn",
+	}, opts.Output)
+	if err != nil {
+		return err
+	}
+	e.processes = append(e.processes, p)
+	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	return poll(ctx, p, 100*time.Millisecond, func(ctx context.Context) bool {
+		return httpOK(ctx, http.DefaultClient, clientURL+"/health")
+	})
+}
+
+func (e *Env) startAPIServer(ctx context.Context, opts Options, bin, etcdURL string, port int) error {
+	servingCert, servingKey, err := e.ca.issue("kube-apiserver", nil, true)
+	if err != nil {
+		return err
+	}
+	saKey, err := rsaKeyPEM()
+	if err != nil {
+		return err
+	}
+	token := randomToken()
+	files := map[string][]byte{
+		"ca.crt":      e.ca.certPEM,
+		"serving.crt": servingCert,
+		"serving.key": servingKey,
+		"sa.key":      saKey,
+		"tokens.csv":  []byte(token + ",admin,admin-uid,system:masters\n"),
+	}
+	for name, data := range files {
+		if err := writeFile(filepath.Join(e.Dir, name), data); err != nil {
+			return err
+		}
+	}
+	p, err := startProcess("kube-apiserver", bin, []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--cert-dir=" + filepath.Join(e.Dir, "apiserver-certs"),
+		"--tls-cert-file=" + filepath.Join(e.Dir, "serving.crt"),
+		"--tls-private-key-file=" + filepath.Join(e.Dir, "serving.key"),
+		"--client-ca-file=" + filepath.Join(e.Dir, "ca.crt"),
+		"--token-auth-file=" + filepath.Join(e.Dir, "tokens.csv"),
+		"--authorization-mode=RBAC",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + filepath.Join(e.Dir, "sa.key"),
+		"--service-account-signing-key-file=" + filepath.Join(e.Dir, "sa.key"),
+		"--service-cluster-ip-range=10.0.0.0/24",
+		"--disable-admission-plugins=ServiceAccount",
+		"--allow-privileged=true",
+		"--endpoint-reconciler-type=none",
+	}, opts.Output)
+	if err != nil {
+		return err
+	}
+	e.processes = append(e.processes, p)
+	e.Config = &rest.Config{
+		Host:            fmt.Sprintf("https://127.0.0.1:%d", port),
+		BearerToken:     token,
+		TLSClientConfig: rest.TLSClientConfig{CAData: e.ca.certPEM},
+		QPS:             1000,
+		Burst:           2000,
+	}
+	e.KubeconfigPath = filepath.Join(e.Dir, "admin.kubeconfig")
+	if err := WriteKubeconfig(e.Config, e.KubeconfigPath); err != nil {
+		return err
+	}
+	hc, err := rest.HTTPClientFor(e.Config)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	if err := poll(ctx, p, 200*time.Millisecond, func(ctx context.Context) bool {
+		return httpOK(ctx, hc, e.Config.Host+"/readyz")
+	}); err != nil {
+		return err
+	}
+	// The default namespace is created by a post-start hook shortly after
+	// readiness; tests expect it.
+	cs, err := kubernetes.NewForConfig(e.Config)
+	if err != nil {
+		return err
+	}
+	return poll(ctx, p, 100*time.Millisecond, func(ctx context.Context) bool {
+		_, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceDefault, metav1.GetOptions{})
+		return err == nil
+	})
+}
+
+func (e *Env) startControllerManager(ctx context.Context, opts Options) error {
+	bin, err := BinPath("kube-controller-manager")
+	if err != nil {
+		return err
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	p, err := startProcess("kube-controller-manager", bin, []string{
+		"--kubeconfig=" + e.KubeconfigPath,
+		"--authentication-kubeconfig=" + e.KubeconfigPath,
+		"--authorization-kubeconfig=" + e.KubeconfigPath,
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(ports[0]),
+		"--cert-dir=" + filepath.Join(e.Dir, "kcm-certs"),
+		"--leader-elect=false",
+		"--use-service-account-credentials=false",
+		"--service-account-private-key-file=" + filepath.Join(e.Dir, "sa.key"),
+		"--root-ca-file=" + filepath.Join(e.Dir, "ca.crt"),
+		"--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-persistentvolume-binder,-attachdetach,-persistentvolume-expander,-ttl",
+	}, opts.Output)
+	if err != nil {
+		return err
+	}
+	e.processes = append(e.processes, p)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
+	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	return poll(ctx, p, 200*time.Millisecond, func(ctx context.Context) bool {
+		return httpOK(ctx, hc, fmt.Sprintf("https://127.0.0.1:%d/healthz", ports[0]))
+	})
+}
+
+func (e *Env) startScheduler(opts Options) error {
+	bin, err := BinPath("kube-scheduler")
+	if err != nil {
+		return err
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	p, err := startProcess("kube-scheduler", bin, []string{
+		"--kubeconfig=" + e.KubeconfigPath,
+		"--authentication-kubeconfig=" + e.KubeconfigPath,
+		"--authorization-kubeconfig=" + e.KubeconfigPath,
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(ports[0]),
+		"--leader-elect=false",
+	}, opts.Output)
+	if err != nil {
+		return err
+	}
+	e.processes = append(e.processes, p)
+	return nil
+}
+
+// Stop ends every process (apiserver first) and removes Dir. It is safe to
+// call more than once.
+func (e *Env) Stop() {
+	for i := len(e.processes) - 1; i >= 0; i-- {
+		e.processes[i].stop(10 * time.Second)
+	}
+	e.processes = nil
+	if e.Dir != "" {
+		_ = os.RemoveAll(e.Dir)
+	}
+}
+
+// UserConfig returns a client config authenticated as user with groups, by
+// a client certificate signed by the env's CA. RBAC decides what it may do.
+func (e *Env) UserConfig(user string, groups ...string) (*rest.Config, error) {
+	certPEM, keyPEM, err := e.ca.issue(user, groups, false)
+	if err != nil {
+		return nil, err
+	}
+	return &rest.Config{
+		Host: e.Config.Host,
+		TLSClientConfig: rest.TLSClientConfig{
+			CAData:   e.ca.certPEM,
+			CertData: certPEM,
+			KeyData:  keyPEM,
+		},
+		QPS:   e.Config.QPS,
+		Burst: e.Config.Burst,
+	}, nil
+}
+
+// WriteKubeconfig writes cfg as a kubeconfig file.
+func WriteKubeconfig(cfg *rest.Config, path string) error {
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["testenv"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos["testenv"] = &clientcmdapi.AuthInfo{Token: cfg.BearerToken, ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData}
+	kc.Contexts["testenv"] = &clientcmdapi.Context{Cluster: "testenv", AuthInfo: "testenv", Namespace: metav1.NamespaceDefault}
+	kc.CurrentContext = "testenv"
+	return clientcmd.WriteToFile(*kc, path)
+}
+
+// RepoCRDDir finds deploy/crds in the working directory or a parent.
+func RepoCRDDir() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		candidate := filepath.Join(dir, "deploy", "crds")
+		if st, err := os.Stat(candidate); err == nil && st.IsDir() {
+			return candidate, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("deploy/crds not found in the working directory or its parents")
+		}
+		dir = parent
+	}
+}
+
+// InstallCRDs creates or updates the CRDs in the YAML files of dirs and
+// waits until each is established and served.
+func InstallCRDs(ctx context.Context, cfg *rest.Config, dirs ...string) error {
+	client, err := apiextensionsclient.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			for _, doc := range strings.Split(string(data), "\n---") {
+				if strings.TrimSpace(doc) == "" {
+					continue
+				}
+				crd := &apiextensionsv1.CustomResourceDefinition{}
+				if err := yaml.UnmarshalStrict([]byte(doc), crd); err != nil {
+					return fmt.Errorf("%s: %w", f, err)
+				}
+				if err := applyCRD(ctx, client, crd); err != nil {
+					return fmt.Errorf("%s: %w", f, err)
+				}
+				names = append(names, crd.Name)
+			}
+		}
+	}
+	for _, name := range names {
+		if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			crd, err := client.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			for _, c := range crd.Status.Conditions {
+				if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
+					return servedInDiscovery(client, crd), nil
+				}
+			}
+			return false, nil
+		}); err != nil {
+			return fmt.Errorf("CRD %s not established: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func applyCRD(ctx context.Context, client apiextensionsclient.Interface, crd *apiextensionsv1.CustomResourceDefinition) error {
+	crds := client.ApiextensionsV1().CustomResourceDefinitions()
+	existing, err := crds.Get(ctx, crd.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		_, err = crds.Create(ctx, crd, metav1.CreateOptions{})
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	crd.ResourceVersion = existing.ResourceVersion
+	_, err = crds.Update(ctx, crd, metav1.UpdateOptions{})
+	return err
+}
+
+func servedInDiscovery(client apiextensionsclient.Interface, crd *apiextensionsv1.CustomResourceDefinition) bool {
+	for _, v := range crd.Spec.Versions {
+		if !v.Served {
+			continue
+		}
+		list, err := client.Discovery().ServerResourcesForGroupVersion(crd.Spec.Group + "/" + v.Name)
+		if err != nil {
+			return false
+		}
+		found := false
+		for _, r := range list.APIResources {
+			if r.Name == crd.Spec.Names.Plural {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
