@@ -28,6 +28,7 @@ kube::codegen::gen_register --boilerplate "$BOILERPLATE" "$ROOT/apis"
 kube::codegen::gen_client \
   --with-watch \
   --with-applyconfig \
+  --plural-exceptions "OpenStackDeploymentStatus:OpenStackDeploymentStatus" \
   --output-dir "$ROOT/pkg/client" \
   --output-pkg "$MODULE/pkg/client" \
   --boilerplate "$BOILERPLATE" \

@@ -265,7 +265,7 @@ func (e *Env) startControllerManager(ctx context.Context, opts Options) error {
 		"--use-service-account-credentials=false",
 		"--service-account-private-key-file=" + filepath.Join(e.Dir, "sa.key"),
 		"--root-ca-file=" + filepath.Join(e.Dir, "ca.crt"),
-		"--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-persistentvolume-binder,-attachdetach,-persistentvolume-expander,-ttl",
+		"--controllers=*,-node-ipam-controller,-node-lifecycle-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller,-ttl-controller",
 	}, opts.Output)
 	if err != nil {
 		return err

@@ -24,9 +24,9 @@ type Features struct {
 	// +optional
 	Policies *Policies `json:"policies,omitempty"`
 	// +optional
-	SSL *SSL `json:"ssl,omitempty"`
+	SSL     *SSL     `json:"ssl,omitempty"`
 	Neutron *Neutron `json:"neutron"`
-	Nova *Nova `json:"nova"`
+	Nova    *Nova    `json:"nova"`
 	// +optional
 	Glance *Glance `json:"glance,omitempty"`
 	// +optional
@@ -229,12 +229,12 @@ type FloatingNetwork struct {
 // +kubebuilder:pruning:PreserveUnknownFields
 type FloatingSubnet struct {
 	// +optional
-	Name       string `json:"name,omitempty"`
-	Range      string `json:"range"`
-	PoolStart  string `json:"pool_start"`
-	PoolEnd    string `json:"pool_end"`
-	Gateway    string `json:"gateway"`
-	Unknown UnknownFields `json:"-"`
+	Name      string        `json:"name,omitempty"`
+	Range     string        `json:"range"`
+	PoolStart string        `json:"pool_start"`
+	PoolEnd   string        `json:"pool_end"`
+	Gateway   string        `json:"gateway"`
+	Unknown   UnknownFields `json:"-"`
 }
 
 // NamedObject is an object with a name.

@@ -10,7 +10,9 @@ import (
 )
 
 // UnknownFields keeps the JSON members of an object that its Go type does not
-// declare, verbatim, so that they survive a decode/encode round trip. Types
+// declare, verbatim, so that they survive a decode/encode round trip; it also
+// keeps declared members given as an explicit null (vlan_ranges: null), which
+// the typed field can not tell from an absent one. Types
 // with a field of this type get MarshalJSON/UnmarshalJSON methods generated
 // into zz_generated.unknown.go (hack/gen-unknown) that call the functions
 // below.
@@ -98,7 +100,7 @@ func unmarshalKeepingUnknown(data []byte, plain any, unknown *UnknownFields) err
 	known := knownNames(reflect.TypeOf(plain).Elem())
 	*unknown = nil
 	for k, v := range all {
-		if _, ok := known[k]; ok {
+		if _, ok := known[k]; ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 			continue
 		}
 		if *unknown == nil {

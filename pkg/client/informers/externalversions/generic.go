@@ -67,8 +67,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Lcm().V1alpha1().NodeWorkloadLocks().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("openstackdeployments"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Lcm().V1alpha1().OpenStackDeployments().Informer()}, nil
-	case v1alpha1.SchemeGroupVersion.WithResource("openstackdeploymentstatuses"):
-		return &genericInformer{resource: resource.GroupResource(), informer: f.Lcm().V1alpha1().OpenStackDeploymentStatuses().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("openstackdeploymentstatus"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Lcm().V1alpha1().OpenStackDeploymentStatus().Informer()}, nil
 
 	}
 

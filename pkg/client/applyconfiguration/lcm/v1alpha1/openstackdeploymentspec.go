@@ -26,6 +26,9 @@ import (
 // OpenStackDeploymentSpecApplyConfiguration represents a declarative configuration of the OpenStackDeploymentSpec type for use
 // with apply.
 //
+// The spec-level transition rule is kept out of the doc comment below, so
+// that gofmt does not rewrite its CEL string literals.
+//
 // OpenStackDeploymentSpec is the desired cloud.
 //
 // The transition rule below is the original admission rule "while

@@ -25,14 +25,14 @@ import (
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 )
 
-// OpenStackDeploymentStatusLister helps list OpenStackDeploymentStatuses.
+// OpenStackDeploymentStatusLister helps list OpenStackDeploymentStatus.
 // All objects returned here must be treated as read-only.
 type OpenStackDeploymentStatusLister interface {
-	// List lists all OpenStackDeploymentStatuses in the indexer.
+	// List lists all OpenStackDeploymentStatus in the indexer.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*lcmv1alpha1.OpenStackDeploymentStatus, err error)
-	// OpenStackDeploymentStatuses returns an object that can list and get OpenStackDeploymentStatuses.
-	OpenStackDeploymentStatuses(namespace string) OpenStackDeploymentStatusNamespaceLister
+	// OpenStackDeploymentStatus returns an object that can list and get OpenStackDeploymentStatus.
+	OpenStackDeploymentStatus(namespace string) OpenStackDeploymentStatusNamespaceLister
 	OpenStackDeploymentStatusListerExpansion
 }
 
@@ -46,15 +46,15 @@ func NewOpenStackDeploymentStatusLister(indexer cache.Indexer) OpenStackDeployme
 	return &openStackDeploymentStatusLister{listers.New[*lcmv1alpha1.OpenStackDeploymentStatus](indexer, lcmv1alpha1.Resource("openstackdeploymentstatus"))}
 }
 
-// OpenStackDeploymentStatuses returns an object that can list and get OpenStackDeploymentStatuses.
-func (s *openStackDeploymentStatusLister) OpenStackDeploymentStatuses(namespace string) OpenStackDeploymentStatusNamespaceLister {
+// OpenStackDeploymentStatus returns an object that can list and get OpenStackDeploymentStatus.
+func (s *openStackDeploymentStatusLister) OpenStackDeploymentStatus(namespace string) OpenStackDeploymentStatusNamespaceLister {
 	return openStackDeploymentStatusNamespaceLister{listers.NewNamespaced[*lcmv1alpha1.OpenStackDeploymentStatus](s.ResourceIndexer, namespace)}
 }
 
-// OpenStackDeploymentStatusNamespaceLister helps list and get OpenStackDeploymentStatuses.
+// OpenStackDeploymentStatusNamespaceLister helps list and get OpenStackDeploymentStatus.
 // All objects returned here must be treated as read-only.
 type OpenStackDeploymentStatusNamespaceLister interface {
-	// List lists all OpenStackDeploymentStatuses in the indexer for a given namespace.
+	// List lists all OpenStackDeploymentStatus in the indexer for a given namespace.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*lcmv1alpha1.OpenStackDeploymentStatus, err error)
 	// Get retrieves the OpenStackDeploymentStatus from the indexer for a given namespace and name.

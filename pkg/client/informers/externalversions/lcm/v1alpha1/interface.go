@@ -38,8 +38,8 @@ type Interface interface {
 	NodeWorkloadLocks() TypedNodeWorkloadLockInformer
 	// OpenStackDeployments returns a OpenStackDeploymentInformer.
 	OpenStackDeployments() TypedOpenStackDeploymentInformer
-	// OpenStackDeploymentStatuses returns a OpenStackDeploymentStatusInformer.
-	OpenStackDeploymentStatuses() TypedOpenStackDeploymentStatusInformer
+	// OpenStackDeploymentStatus returns a OpenStackDeploymentStatusInformer.
+	OpenStackDeploymentStatus() TypedOpenStackDeploymentStatusInformer
 }
 
 type version struct {
@@ -88,7 +88,7 @@ func (v *version) OpenStackDeployments() TypedOpenStackDeploymentInformer {
 	return &openStackDeploymentInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
-// OpenStackDeploymentStatuses returns a TypedOpenStackDeploymentStatusInformer.
-func (v *version) OpenStackDeploymentStatuses() TypedOpenStackDeploymentStatusInformer {
+// OpenStackDeploymentStatus returns a TypedOpenStackDeploymentStatusInformer.
+func (v *version) OpenStackDeploymentStatus() TypedOpenStackDeploymentStatusInformer {
 	return &openStackDeploymentStatusInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

@@ -34,14 +34,14 @@ import (
 )
 
 // OpenStackDeploymentStatusInformer provides access to a shared informer and lister for
-// OpenStackDeploymentStatuses. Prefer using the type-safe variant (see [TypedOpenStackDeploymentStatusInformer]).
+// OpenStackDeploymentStatus. Prefer using the type-safe variant (see [TypedOpenStackDeploymentStatusInformer]).
 type OpenStackDeploymentStatusInformer interface {
 	Informer() cache.SharedIndexInformer
 	Lister() lcmv1alpha1.OpenStackDeploymentStatusLister
 }
 
 // TypedOpenStackDeploymentStatusInformer provides access to a shared informer and lister for
-// OpenStackDeploymentStatuses, including the type-safe TypedInformer variant.
+// OpenStackDeploymentStatus, including the type-safe TypedInformer variant.
 // It is a superset of OpenStackDeploymentStatusInformer.
 type TypedOpenStackDeploymentStatusInformer interface {
 	Informer() cache.SharedIndexInformer
@@ -125,25 +125,25 @@ func NewTypedOpenStackDeploymentStatusInformerWithOptions(client versioned.Inter
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.LcmV1alpha1().OpenStackDeploymentStatuses(namespace).List(context.Background(), opts)
+				return client.LcmV1alpha1().OpenStackDeploymentStatus(namespace).List(context.Background(), opts)
 			},
 			WatchFunc: func(opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.LcmV1alpha1().OpenStackDeploymentStatuses(namespace).Watch(context.Background(), opts)
+				return client.LcmV1alpha1().OpenStackDeploymentStatus(namespace).Watch(context.Background(), opts)
 			},
 			ListWithContextFunc: func(ctx context.Context, opts v1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.LcmV1alpha1().OpenStackDeploymentStatuses(namespace).List(ctx, opts)
+				return client.LcmV1alpha1().OpenStackDeploymentStatus(namespace).List(ctx, opts)
 			},
 			WatchFuncWithContext: func(ctx context.Context, opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.LcmV1alpha1().OpenStackDeploymentStatuses(namespace).Watch(ctx, opts)
+				return client.LcmV1alpha1().OpenStackDeploymentStatus(namespace).Watch(ctx, opts)
 			},
 		}, client),
 		&apislcmv1alpha1.OpenStackDeploymentStatus{},

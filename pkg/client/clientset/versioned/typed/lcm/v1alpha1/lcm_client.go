@@ -35,7 +35,7 @@ type LcmV1alpha1Interface interface {
 	NodeMaintenanceRequestsGetter
 	NodeWorkloadLocksGetter
 	OpenStackDeploymentsGetter
-	OpenStackDeploymentStatusesGetter
+	OpenStackDeploymentStatusGetter
 }
 
 // LcmV1alpha1Client is used to interact with features provided by the lcm.mirantis.com group.
@@ -71,8 +71,8 @@ func (c *LcmV1alpha1Client) OpenStackDeployments(namespace string) OpenStackDepl
 	return newOpenStackDeployments(c, namespace)
 }
 
-func (c *LcmV1alpha1Client) OpenStackDeploymentStatuses(namespace string) OpenStackDeploymentStatusInterface {
-	return newOpenStackDeploymentStatuses(c, namespace)
+func (c *LcmV1alpha1Client) OpenStackDeploymentStatus(namespace string) OpenStackDeploymentStatusInterface {
+	return newOpenStackDeploymentStatus(c, namespace)
 }
 
 // NewForConfig creates a new LcmV1alpha1Client for the given config.

@@ -30,10 +30,10 @@ import (
 	scheme "rockoon.dev/rockoon/pkg/client/clientset/versioned/scheme"
 )
 
-// OpenStackDeploymentStatusesGetter has a method to return a OpenStackDeploymentStatusInterface.
+// OpenStackDeploymentStatusGetter has a method to return a OpenStackDeploymentStatusInterface.
 // A group's client should implement this interface.
-type OpenStackDeploymentStatusesGetter interface {
-	OpenStackDeploymentStatuses(namespace string) OpenStackDeploymentStatusInterface
+type OpenStackDeploymentStatusGetter interface {
+	OpenStackDeploymentStatus(namespace string) OpenStackDeploymentStatusInterface
 }
 
 // OpenStackDeploymentStatusInterface has methods to work with OpenStackDeploymentStatus resources.
@@ -54,16 +54,16 @@ type OpenStackDeploymentStatusInterface interface {
 	OpenStackDeploymentStatusExpansion
 }
 
-// openStackDeploymentStatuses implements OpenStackDeploymentStatusInterface
-type openStackDeploymentStatuses struct {
+// openStackDeploymentStatus implements OpenStackDeploymentStatusInterface
+type openStackDeploymentStatus struct {
 	*gentype.ClientWithListAndApply[*lcmv1alpha1.OpenStackDeploymentStatus, *lcmv1alpha1.OpenStackDeploymentStatusList, *applyconfigurationlcmv1alpha1.OpenStackDeploymentStatusApplyConfiguration]
 }
 
-// newOpenStackDeploymentStatuses returns a OpenStackDeploymentStatuses
-func newOpenStackDeploymentStatuses(c *LcmV1alpha1Client, namespace string) *openStackDeploymentStatuses {
-	return &openStackDeploymentStatuses{
+// newOpenStackDeploymentStatus returns a OpenStackDeploymentStatus
+func newOpenStackDeploymentStatus(c *LcmV1alpha1Client, namespace string) *openStackDeploymentStatus {
+	return &openStackDeploymentStatus{
 		gentype.NewClientWithListAndApply[*lcmv1alpha1.OpenStackDeploymentStatus, *lcmv1alpha1.OpenStackDeploymentStatusList, *applyconfigurationlcmv1alpha1.OpenStackDeploymentStatusApplyConfiguration](
-			"openstackdeploymentstatuses",
+			"openstackdeploymentstatus",
 			c.RESTClient(),
 			scheme.ParameterCodec,
 			namespace,

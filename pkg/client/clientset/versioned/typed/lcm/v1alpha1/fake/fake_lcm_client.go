@@ -56,8 +56,8 @@ func (c *FakeLcmV1alpha1) OpenStackDeployments(namespace string) v1alpha1.OpenSt
 	return newFakeOpenStackDeployments(c, namespace)
 }
 
-func (c *FakeLcmV1alpha1) OpenStackDeploymentStatuses(namespace string) v1alpha1.OpenStackDeploymentStatusInterface {
-	return newFakeOpenStackDeploymentStatuses(c, namespace)
+func (c *FakeLcmV1alpha1) OpenStackDeploymentStatus(namespace string) v1alpha1.OpenStackDeploymentStatusInterface {
+	return newFakeOpenStackDeploymentStatus(c, namespace)
 }
 
 // RESTClient returns a RESTClient that is used to communicate

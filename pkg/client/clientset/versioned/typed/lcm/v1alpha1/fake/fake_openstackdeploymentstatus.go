@@ -25,18 +25,18 @@ import (
 	typedlcmv1alpha1 "rockoon.dev/rockoon/pkg/client/clientset/versioned/typed/lcm/v1alpha1"
 )
 
-// fakeOpenStackDeploymentStatuses implements OpenStackDeploymentStatusInterface
-type fakeOpenStackDeploymentStatuses struct {
+// fakeOpenStackDeploymentStatus implements OpenStackDeploymentStatusInterface
+type fakeOpenStackDeploymentStatus struct {
 	*gentype.FakeClientWithListAndApply[*v1alpha1.OpenStackDeploymentStatus, *v1alpha1.OpenStackDeploymentStatusList, *lcmv1alpha1.OpenStackDeploymentStatusApplyConfiguration]
 	Fake *FakeLcmV1alpha1
 }
 
-func newFakeOpenStackDeploymentStatuses(fake *FakeLcmV1alpha1, namespace string) typedlcmv1alpha1.OpenStackDeploymentStatusInterface {
-	return &fakeOpenStackDeploymentStatuses{
+func newFakeOpenStackDeploymentStatus(fake *FakeLcmV1alpha1, namespace string) typedlcmv1alpha1.OpenStackDeploymentStatusInterface {
+	return &fakeOpenStackDeploymentStatus{
 		gentype.NewFakeClientWithListAndApply[*v1alpha1.OpenStackDeploymentStatus, *v1alpha1.OpenStackDeploymentStatusList, *lcmv1alpha1.OpenStackDeploymentStatusApplyConfiguration](
 			fake.Fake,
 			namespace,
-			v1alpha1.SchemeGroupVersion.WithResource("openstackdeploymentstatuses"),
+			v1alpha1.SchemeGroupVersion.WithResource("openstackdeploymentstatus"),
 			v1alpha1.SchemeGroupVersion.WithKind("OpenStackDeploymentStatus"),
 			func() *v1alpha1.OpenStackDeploymentStatus { return &v1alpha1.OpenStackDeploymentStatus{} },
 			func() *v1alpha1.OpenStackDeploymentStatusList { return &v1alpha1.OpenStackDeploymentStatusList{} },
