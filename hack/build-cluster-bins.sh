@@ -103,7 +103,19 @@ build_etcd() {
 }
 
 build_kwok() {
-  build_simple kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "$CACHE/kwok-v$KWOK_VERSION/bin/kwok"
+  local root="$CACHE/kwok-v$KWOK_VERSION"
+  build_simple kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "$root/bin/kwok"
+  # kwok needs Stage configurations to act on nodes and pods: take the
+  # "fast" stages (nodes Ready at once, pods Running and Ready at once) and
+  # the node heartbeat from the same pinned module.
+  if [[ ! -f "$root/stages/.ready" ]]; then
+    local dir; dir="$(go -C "$root/src" list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+    mkdir -p "$root/stages"
+    cp "$dir"/kustomize/stage/node/fast/node-*.yaml "$dir"/kustomize/stage/node/heartbeat/node-*.yaml \
+       "$dir"/kustomize/stage/pod/fast/pod-*.yaml "$root/stages/"
+    chmod u+w "$root"/stages/*.yaml
+    touch "$root/stages/.ready"
+  fi
 }
 
 targets=("$@")

@@ -9,7 +9,9 @@
 // deploy/crds, waits until they are established and returns an Env whose
 // Config is an admin *rest.Config. Env.UserConfig mints configs for other,
 // restricted users (client certificates signed by the env's CA). Optionally
-// kube-controller-manager (garbage collection, ReplicaSets, ...) and
-// kube-scheduler run too. Stop kills every process and removes every
+// kube-controller-manager (garbage collection, workload controllers, node
+// lifecycle), kube-scheduler and kwok run too: with all three, Deployments,
+// StatefulSets and DaemonSets really roll out onto fake nodes (Env.FakeNode)
+// whose pods become Running and Ready without a container runtime. Stop kills every process and removes every
 // temporary file; child processes also die with the test binary.
 package testenv

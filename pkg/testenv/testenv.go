@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -38,6 +40,11 @@ type Options struct {
 	ControllerManager bool
 	// Scheduler also runs kube-scheduler.
 	Scheduler bool
+	// Kwok also runs kwok, which makes Nodes annotated
+	// kwok.x-k8s.io/node=fake Ready and the pods bound to them Running and
+	// Ready, so that workloads really roll out without a container runtime.
+	// Use it with ControllerManager and Scheduler; FakeNode creates a node.
+	Kwok bool
 	// Output receives the processes' logs; default: discarded (the tail is
 	// kept for error messages). Set ROCKOON_TESTENV_VERBOSE=1 for stderr.
 	Output io.Writer
@@ -123,6 +130,11 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	}
 	if opts.Scheduler {
 		if err := env.startScheduler(opts); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Kwok {
+		if err := env.startKwok(ctx, opts); err != nil {
 			return nil, err
 		}
 	}
@@ -265,7 +277,7 @@ func (e *Env) startControllerManager(ctx context.Context, opts Options) error {
 		"--use-service-account-credentials=false",
 		"--service-account-private-key-file=" + filepath.Join(e.Dir, "sa.key"),
 		"--root-ca-file=" + filepath.Join(e.Dir, "ca.crt"),
-		"--controllers=*,-node-ipam-controller,-node-lifecycle-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller,-ttl-controller",
+		"--controllers=*,-node-ipam-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller,-ttl-controller",
 	}, opts.Output)
 	if err != nil {
 		return err
@@ -301,6 +313,73 @@ func (e *Env) startScheduler(opts Options) error {
 	}
 	e.processes = append(e.processes, p)
 	return nil
+}
+
+func (e *Env) startKwok(ctx context.Context, opts Options) error {
+	bin, err := BinPath("kwok")
+	if err != nil {
+		return err
+	}
+	// The Stage configurations (nodes Ready at once, pods Running and Ready
+	// at once, completed and deleted) sit beside the binary, from the same
+	// pinned module (hack/build-cluster-bins.sh).
+	stages, err := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(bin)), "stages", "*.yaml"))
+	if err != nil || len(stages) == 0 {
+		return fmt.Errorf("kwok stages not found beside %s: rebuild it with hack/build-cluster-bins.sh kwok", bin)
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	p, err := startProcess("kwok", bin, []string{
+		"--kubeconfig=" + e.KubeconfigPath,
+		"--config=" + strings.Join(stages, ","),
+		"--manage-nodes-with-annotation-selector=" + KwokNodeAnnotation + "=fake",
+		"--server-address=127.0.0.1:" + strconv.Itoa(ports[0]),
+		"--cidr=10.244.0.0/16",
+		"--node-ip=127.0.0.1",
+	}, opts.Output)
+	if err != nil {
+		return err
+	}
+	e.processes = append(e.processes, p)
+	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	return poll(ctx, p, 100*time.Millisecond, func(ctx context.Context) bool {
+		return httpOK(ctx, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[0]))
+	})
+}
+
+// KwokNodeAnnotation marks the nodes kwok manages.
+const KwokNodeAnnotation = "kwok.x-k8s.io/node"
+
+// FakeNode creates a Node that kwok (Options.Kwok) keeps Ready, with the
+// given labels.
+func (e *Env) FakeNode(ctx context.Context, name string, labels map[string]string) (*corev1.Node, error) {
+	cs, err := kubernetes.NewForConfig(e.Config)
+	if err != nil {
+		return nil, err
+	}
+	node := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name,
+			Labels:      labels,
+			Annotations: map[string]string{KwokNodeAnnotation: "fake"},
+		},
+		Status: corev1.NodeStatus{
+			Allocatable: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse("32"),
+				corev1.ResourceMemory: resource.MustParse("256Gi"),
+				corev1.ResourcePods:   resource.MustParse("250"),
+			},
+			Capacity: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse("32"),
+				corev1.ResourceMemory: resource.MustParse("256Gi"),
+				corev1.ResourcePods:   resource.MustParse("250"),
+			},
+		},
+	}
+	return cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
 }
 
 // Stop ends every process (apiserver first) and removes Dir. It is safe to

@@ -4,10 +4,14 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
 	"rockoon.dev/rockoon/pkg/testenv"
@@ -74,4 +78,52 @@ func TestStopRemovesEverything(t *testing.T) {
 		t.Error("apiserver still answers after Stop")
 	}
 	env.Stop() // idempotent
+}
+
+// TestFullClusterRollsOutDeployment runs the whole local cluster
+// (controller-manager, scheduler, kwok): a Deployment on a fake node becomes
+// available, so health logic can be tested against real rollouts.
+func TestFullClusterRollsOutDeployment(t *testing.T) {
+	env := testenv.New(t, testenv.Options{NoCRDs: true, ControllerManager: true, Scheduler: true, Kwok: true})
+	ctx := context.Background()
+	if _, err := env.FakeNode(ctx, "cmp-1", map[string]string{"openstack-compute-node": "enabled"}); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(env.Config)
+	labels := map[string]string{"app": "demo"}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "demo", Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: new(int32(2)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					NodeSelector: map[string]string{"openstack-compute-node": "enabled"},
+					Containers:   []corev1.Container{{Name: "c", Image: "example.invalid/demo:1"}},
+				},
+			},
+		},
+	}
+	if _, err := kube.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := kube.AppsV1().Deployments("default").Get(ctx, "demo", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return got.Status.ReadyReplicas == 2 && got.Status.UpdatedReplicas == 2 && got.Status.ObservedGeneration >= got.Generation, nil
+	})
+	if err != nil {
+		pods, _ := kube.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+		for _, p := range pods.Items {
+			t.Logf("pod %s node=%q phase=%s conditions=%+v", p.Name, p.Spec.NodeName, p.Status.Phase, p.Status.Conditions)
+		}
+		nodes, _ := kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		for _, n := range nodes.Items {
+			t.Logf("node %s taints=%v conditions=%+v", n.Name, n.Spec.Taints, n.Status.Conditions)
+		}
+		t.Fatalf("deployment did not become ready: %v", err)
+	}
 }
