@@ -1,0 +1,96 @@
+package credentials
+
+import "sort"
+
+// Names of the Secrets the original generates (namespace of the cloud).
+const (
+	AdminUsersSecret      = "openstack-admin-users"
+	GaleraSecret          = "generated-galera-passwords"
+	RabbitMQGuestSecret   = "generated-rabbitmq-password"
+	KeystoneFernetData    = "keystone-fernet-data"
+	KeystoneCredentialKey = "keystone-credential-data"
+)
+
+// ServiceSecretName is the rotation pair base name of a service's
+// credentials: generated-<svc key>-passwords.
+func ServiceSecretName(svc string) string { return "generated-" + svc + "-passwords" }
+
+// AdminUsers is the openstack-admin-users pair: the Keystone admin, the
+// MariaDB root and the RabbitMQ admin.
+func AdminUsers() Spec {
+	return Spec{Name: AdminUsersSecret, Fields: []Field{
+		{Key: "identity", Generate: func() any { return UserPass{Username: Name("admin", 16), Password: Password(32)} }},
+		{Key: "database", Generate: func() any { return UserPass{Username: "root", Password: Password(32)} }},
+		{Key: "messaging", Generate: func() any { return UserPass{Username: "rabbitmq", Password: Password(32)} }},
+	}}
+}
+
+// Galera is generated-galera-passwords, for the mariadb chart.
+func Galera() Spec {
+	return Spec{Name: GaleraSecret, Fields: []Field{
+		{Key: "sst", Generate: func() any { return UserPass{Username: "sst", Password: Password(32)} }},
+		{Key: "exporter", Generate: func() any { return UserPass{Username: "exporter", Password: Password(32)} }},
+		{Key: "audit", Generate: func() any { return UserPass{Username: Name("audit", 8), Password: Password(32)} }},
+		{Key: "backup", Generate: func() any { return UserPass{Username: Name("backup", 8), Password: Password(32)} }},
+		{Key: "openssl_kek", Generate: func() any { return Password(64) }},
+	}}
+}
+
+// RabbitMQGuest is generated-rabbitmq-password: the RabbitMQ guest user.
+func RabbitMQGuest() Spec {
+	return Spec{Name: RabbitMQGuestSecret, Fields: []Field{
+		{Key: "password", Generate: func() any { return Password(32) }},
+	}}
+}
+
+// Empty is a Secret created without data, filled later by chart jobs
+// (keystone fernet and credential keys).
+func Empty(name string) Spec { return Spec{Name: name} }
+
+// serviceAccounts are the Keystone accounts of each service beyond its main
+// chart's and "test".
+var serviceAccounts = map[string][]string{
+	"identity":      {"osctl"},
+	"orchestration": {"heat_trustee", "heat_stack_user"},
+}
+
+// serviceExtras are the extra fields of some services' pairs.
+var serviceExtras = map[string][]Field{
+	"key-manager": {{Key: "kek", Generate: func() any { return KEK() }}},
+	"dashboard":   {{Key: "secret_key", Generate: func() any { return Password(32) }}},
+	"networking": {
+		{Key: "metadata_secret", Generate: func() any { return Password(32) }},
+		{Key: "ipsec_secret_key", Generate: func() any { return Password(16) }},
+	},
+}
+
+// Accounts returns the Keystone accounts of a service whose main chart is
+// chart, sorted.
+func Accounts(svc, chart string) []string {
+	accounts := append([]string{chart, "test"}, serviceAccounts[svc]...)
+	sort.Strings(accounts)
+	return accounts
+}
+
+// ServicePasswords is the generated-<svc>-passwords pair of an OpenStack
+// service whose main chart is chart: database, messaging and notifications
+// users named after the chart, the Keystone accounts, the memcache secret
+// key, and the service's extra fields.
+func ServicePasswords(svc, chart string) Spec {
+	user := func() any { return map[string]UserPass{"user": NewUserPass(chart)} }
+	fields := []Field{
+		{Key: "database", Generate: user},
+		{Key: "messaging", Generate: user},
+		{Key: "notifications", Generate: user},
+		{Key: "identity", Generate: func() any {
+			m := map[string]UserPass{}
+			for _, a := range Accounts(svc, chart) {
+				m[a] = NewUserPass(a)
+			}
+			return m
+		}},
+		{Key: "memcached", Generate: func() any { return Password(16) }},
+	}
+	fields = append(fields, serviceExtras[svc]...)
+	return Spec{Name: ServiceSecretName(svc), Fields: fields}
+}

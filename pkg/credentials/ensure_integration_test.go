@@ -1,0 +1,167 @@
+package credentials_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2/ktesting"
+
+	"rockoon.dev/rockoon/pkg/credentials"
+	"rockoon.dev/rockoon/pkg/testenv"
+)
+
+var kube kubernetes.Interface
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	env, err := testenv.Start(ctx, testenv.Options{NoCRDs: true})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		os.Exit(1)
+	}
+	kube = kubernetes.NewForConfigOrDie(env.Config)
+	code := m.Run()
+	env.Stop()
+	os.Exit(code)
+}
+
+func namespace(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := kube.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestEnsureCreatesOnceThenOnlyReads(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "create-once")
+	first, err := credentials.Ensure(ctx, kube, ns, "test", credentials.Galera())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sst credentials.UserPass
+	if err := json.Unmarshal(first["sst"], &sst); err != nil || sst.Username != "sst" || len(sst.Password) != 32 {
+		t.Fatalf("sst = %s (%v)", first["sst"], err)
+	}
+	before, _ := kube.CoreV1().Secrets(ns).Get(ctx, credentials.GaleraSecret, metav1.GetOptions{})
+	second, err := credentials.Ensure(ctx, kube, ns, "test", credentials.Galera())
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := kube.CoreV1().Secrets(ns).Get(ctx, credentials.GaleraSecret, metav1.GetOptions{})
+	if !reflect.DeepEqual(first, second) || before.ResourceVersion != after.ResourceVersion {
+		t.Error("a second Ensure changed or rewrote the Secret")
+	}
+}
+
+// TestEnsureAdoptsOriginalSecretsByteForByte: Secrets written by the
+// original (its JSON layout, its key order, extra keys) are read as they are.
+func TestEnsureAdoptsOriginalSecretsByteForByte(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "adopt")
+	original := map[string][]byte{
+		"database":      []byte(`{"user": {"username": "keystonemzhwDmzj", "password": "GW4MBjKLshsGdLI38kKUpR2gm3SQiHFp"}}`),
+		"messaging":     []byte(`{"user": {"username": "keystoneeYwYK03G", "password": "i1LUJuYCIEeUdpKbztpemVvIQhmJ56cn"}}`),
+		"notifications": []byte(`{"user": {"username": "keystonefz7wkYYH", "password": "TzLbvAXVJKzX4klDdVWEuYnWf35hVBTf"}}`),
+		"identity":      []byte(`{"keystone": {"username": "keystonesCHMyIkz", "password": "CZTF3XgNSfbahGGcx0EnjzqTQspr9aPi"}, "osctl": {"username": "osctlAbCdEfGhIjK", "password": "x"}, "test": {"username": "testQALi", "password": "lIaVpAA3RiymRzerAWbNYFj5XfSitjcL"}}`),
+		"memcached":     []byte("x2CRuwvJytT5kAv7"),
+		"legacy_extra":  []byte("kept"),
+	}
+	for _, name := range []string{"generated-identity-passwords", "generated-identity-passwords-1"} {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: original}
+		if _, err := kube.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rv := func(name string) string {
+		s, _ := kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		return s.ResourceVersion
+	}
+	rv0, rv1 := rv("generated-identity-passwords"), rv("generated-identity-passwords-1")
+	pair, err := credentials.EnsurePair(ctx, kube, ns, "test", credentials.ServicePasswords("identity", "keystone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(pair.Active, original) {
+		t.Errorf("adopted data differs:\n got %q\nwant %q", pair.Active, original)
+	}
+	if rv("generated-identity-passwords") != rv0 || rv("generated-identity-passwords-1") != rv1 {
+		t.Error("adopting complete Secrets must not write them")
+	}
+}
+
+func TestEnsureFillsMissingWithoutTouchingPresent(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "fill")
+	identity := `{"keystone": {"username": "keystoneAAAAAAAA", "password": "p1"}, "test": {"username": "testBBBBBBBBBBBB", "password": "p2"}}`
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "generated-identity-passwords"}, Data: map[string][]byte{
+		"database":  []byte(`{"user": {"username": "keystoneDB", "password": "dbpass"}}`),
+		"identity":  []byte(identity),
+		"memcached": []byte("mmmmmmmmmmmmmmmm"),
+	}}
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := credentials.Ensure(ctx, kube, ns, "test", credentials.ServicePasswords("identity", "keystone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data["database"]) != `{"user": {"username": "keystoneDB", "password": "dbpass"}}` || string(data["memcached"]) != "mmmmmmmmmmmmmmmm" {
+		t.Error("present fields were changed")
+	}
+	for _, k := range []string{"messaging", "notifications"} {
+		if len(data[k]) == 0 {
+			t.Errorf("missing field %s not generated", k)
+		}
+	}
+	var ids map[string]credentials.UserPass
+	if err := json.Unmarshal(data["identity"], &ids); err != nil {
+		t.Fatal(err)
+	}
+	if ids["keystone"].Password != "p1" || ids["test"].Password != "p2" {
+		t.Errorf("present accounts changed: %+v", ids)
+	}
+	if len(ids["osctl"].Password) != 32 {
+		t.Errorf("missing account osctl not added: %+v", ids)
+	}
+}
+
+func TestPairRankedByPriorityAnnotation(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "pair")
+	spec := credentials.AdminUsers()
+	pair, err := credentials.EnsurePair(ctx, kube, ns, "test", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pair.ActiveName != "openstack-admin-users" || reflect.DeepEqual(pair.Active, pair.Backup) {
+		t.Fatalf("initially the base name is active and the two are generated independently: %s", pair.ActiveName)
+	}
+	var db credentials.UserPass
+	_ = json.Unmarshal(pair.Active["database"], &db)
+	if db.Username != "root" {
+		t.Errorf("admin database user %q, want root", db.Username)
+	}
+	backup, _ := kube.CoreV1().Secrets(ns).Get(ctx, "openstack-admin-users-1", metav1.GetOptions{})
+	backup.Annotations = map[string]string{credentials.PriorityAnnotation: "1"}
+	if _, err := kube.CoreV1().Secrets(ns).Update(ctx, backup, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pair2, err := credentials.EnsurePair(ctx, kube, ns, "test", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pair2.ActiveName != "openstack-admin-users-1" || !reflect.DeepEqual(pair2.Active, pair.Backup) {
+		t.Errorf("the annotated Secret must become active: %s", pair2.ActiveName)
+	}
+}

@@ -1,0 +1,261 @@
+package credentials
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"sort"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
+)
+
+// PriorityAnnotation ranks the two Secrets of a rotation pair: the one with
+// the highest integer value is active; one without it comes after.
+const PriorityAnnotation = "openstack.lcm.mirantis.com/secret_priority"
+
+// Field generates the value of one data key. A field whose value is a JSON
+// object (Generate returns a map or struct) is stored as JSON; a string is
+// stored as is.
+type Field struct {
+	Key      string
+	Generate func() any
+}
+
+// Spec describes a generated Secret.
+type Spec struct {
+	Name   string
+	Fields []Field
+	// Type defaults to Opaque.
+	Type corev1.SecretType
+}
+
+// Ensure makes sure the Secret exists with every field: a missing Secret is
+// created with all fields generated; in an existing one, missing keys are
+// generated and, for JSON-object fields, missing members are added. Present
+// values are never changed. It returns the Secret's data (decoded from the
+// API, not regenerated).
+func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldManager string, spec Spec) (map[string][]byte, error) {
+	logger := klog.FromContext(ctx).WithValues("secret", klog.KRef(namespace, spec.Name))
+	secrets := client.CoreV1().Secrets(namespace)
+	for attempt := 0; ; attempt++ {
+		existing, err := secrets.Get(ctx, spec.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			data, err := generateAll(spec)
+			if err != nil {
+				return nil, err
+			}
+			typ := spec.Type
+			if typ == "" {
+				typ = corev1.SecretTypeOpaque
+			}
+			s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: spec.Name, Namespace: namespace}, Type: typ, Data: data}
+			created, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: fieldManager})
+			if apierrors.IsAlreadyExists(err) && attempt < 3 {
+				continue // created concurrently: read it
+			}
+			if err != nil {
+				return nil, fmt.Errorf("creating Secret %s/%s: %w", namespace, spec.Name, err)
+			}
+			logger.Info("Created generated credentials", "keys", sortedKeys(data))
+			return created.Data, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading Secret %s/%s: %w", namespace, spec.Name, err)
+		}
+		data, added, err := fillMissing(spec, existing.Data)
+		if err != nil {
+			return nil, fmt.Errorf("Secret %s/%s: %w", namespace, spec.Name, err)
+		}
+		if len(added) == 0 {
+			return existing.Data, nil
+		}
+		updated := existing.DeepCopy()
+		updated.Data = data
+		result, err := secrets.Update(ctx, updated, metav1.UpdateOptions{FieldManager: fieldManager})
+		if apierrors.IsConflict(err) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("updating Secret %s/%s: %w", namespace, spec.Name, err)
+		}
+		logger.Info("Added missing fields to generated credentials", "fields", added)
+		return result.Data, nil
+	}
+}
+
+func generateAll(spec Spec) (map[string][]byte, error) {
+	data := make(map[string][]byte, len(spec.Fields))
+	for _, f := range spec.Fields {
+		v, err := encode(f.Generate())
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.Key, err)
+		}
+		data[f.Key] = v
+	}
+	return data, nil
+}
+
+// fillMissing returns the data with missing fields (and missing members of
+// JSON-object fields) added, and the names of what was added. Present
+// values keep their exact bytes.
+func fillMissing(spec Spec, existing map[string][]byte) (map[string][]byte, []string, error) {
+	data := maps.Clone(existing)
+	if data == nil {
+		data = map[string][]byte{}
+	}
+	var added []string
+	for _, f := range spec.Fields {
+		cur, ok := data[f.Key]
+		if !ok {
+			v, err := encode(f.Generate())
+			if err != nil {
+				return nil, nil, fmt.Errorf("field %s: %w", f.Key, err)
+			}
+			data[f.Key] = v
+			added = append(added, f.Key)
+			continue
+		}
+		gen := f.Generate()
+		genObj, isObj := asObject(gen)
+		if !isObj {
+			continue
+		}
+		var curObj map[string]any
+		if err := json.Unmarshal(cur, &curObj); err != nil || curObj == nil {
+			// Present but not a JSON object: leave it, it is the user's.
+			continue
+		}
+		var paths []string
+		addMissing(curObj, genObj, f.Key, &paths)
+		if len(paths) == 0 {
+			continue
+		}
+		v, err := json.Marshal(curObj)
+		if err != nil {
+			return nil, nil, err
+		}
+		data[f.Key] = v
+		added = append(added, paths...)
+	}
+	return data, added, nil
+}
+
+func addMissing(cur, gen map[string]any, path string, added *[]string) {
+	for _, k := range sortedKeys(gen) {
+		g := gen[k]
+		c, ok := cur[k]
+		if !ok {
+			cur[k] = g
+			*added = append(*added, path+"."+k)
+			continue
+		}
+		cm, cok := c.(map[string]any)
+		gm, gok := g.(map[string]any)
+		if cok && gok {
+			addMissing(cm, gm, path+"."+k, added)
+		}
+	}
+}
+
+// asObject converts a generated value to a generic JSON object, if it is one.
+func asObject(v any) (map[string]any, bool) {
+	if _, ok := v.(string); ok {
+		return nil, false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+func encode(v any) ([]byte, error) {
+	if s, ok := v.(string); ok {
+		return []byte(s), nil
+	}
+	return json.Marshal(v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Decode reads a Secret field as the original does: JSON when it parses,
+// the plain string otherwise.
+func Decode(value []byte) any {
+	var v any
+	if err := json.Unmarshal(value, &v); err == nil {
+		if _, isString := v.(string); !isString {
+			return v
+		}
+	}
+	return string(value)
+}
+
+// DecodeAll decodes every field of a Secret's data.
+func DecodeAll(data map[string][]byte) map[string]any {
+	out := make(map[string]any, len(data))
+	for k, v := range data {
+		out[k] = Decode(v)
+	}
+	return out
+}
+
+// Pair is a rotation pair's data, active first.
+type Pair struct {
+	ActiveName string
+	Active     map[string][]byte
+	BackupName string
+	Backup     map[string][]byte
+}
+
+// EnsurePair ensures both Secrets of the rotation pair spec.Name and
+// spec.Name+"-1" (generated independently) and returns them ranked by
+// PriorityAnnotation: highest first, a Secret without it after one with
+// it, and the base name first when neither has it.
+func EnsurePair(ctx context.Context, client kubernetes.Interface, namespace, fieldManager string, spec Spec) (Pair, error) {
+	names := []string{spec.Name, spec.Name + "-1"}
+	var datas [2]map[string][]byte
+	for i, name := range names {
+		s := spec
+		s.Name = name
+		d, err := Ensure(ctx, client, namespace, fieldManager, s)
+		if err != nil {
+			return Pair{}, err
+		}
+		datas[i] = d
+	}
+	prio := [2]int64{-1, -1}
+	for i, name := range names {
+		s, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return Pair{}, fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
+		}
+		if v, ok := s.Annotations[PriorityAnnotation]; ok {
+			p, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return Pair{}, fmt.Errorf("Secret %s/%s: annotation %s=%q is not an integer", namespace, name, PriorityAnnotation, v)
+			}
+			prio[i] = p
+		}
+	}
+	if prio[1] > prio[0] {
+		return Pair{ActiveName: names[1], Active: datas[1], BackupName: names[0], Backup: datas[0]}, nil
+	}
+	return Pair{ActiveName: names[0], Active: datas[0], BackupName: names[1], Backup: datas[1]}, nil
+}
