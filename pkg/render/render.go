@@ -1,0 +1,239 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"rockoon.dev/rockoon/pkg/credentials"
+	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/templates"
+)
+
+// Input is what one OpenStackDeployment renders from.
+type Input struct {
+	// Spec is the object's full .spec, as generic values.
+	Spec map[string]any
+	// Namespace is the osdpl's namespace: releases and Secrets live there.
+	Namespace string
+	// Secrets are the value_from substitution Secrets (name → data).
+	Secrets map[string]map[string][]byte
+	// ImagesBaseURL and BinaryBaseURL are the controller defaults.
+	ImagesBaseURL, BinaryBaseURL string
+	// ArtifactOverrides replace images of the release's artifact list (the
+	// <osdpl>-artifacts ConfigMap's entry for openstack_version).
+	ArtifactOverrides map[string]string
+}
+
+// Release is one Helm release with its final values.
+type Release struct {
+	Name      string
+	Namespace string
+	Group     string // charts-dir group: openstack or infra
+	Chart     string
+	Values    map[string]any
+}
+
+// Service is an enabled service's releases.
+type Service struct {
+	Key      string
+	Wave     int
+	Releases []Release
+}
+
+// Result is a rendered OpenStackDeployment.
+type Result struct {
+	MSpec       map[string]any
+	Fingerprint string
+	// Services are the enabled services that have a template, in apply
+	// order (wave, then key).
+	Services []Service
+	// Untemplated are enabled services this controller has no template
+	// for yet; they are left alone.
+	Untemplated []string
+}
+
+// Renderer renders OpenStackDeployments.
+type Renderer struct {
+	Templates *templates.Engine
+	Store     Store
+}
+
+// Render builds mspec and every enabled service's releases. Errors name
+// the service, template, release or spec path involved.
+func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
+	version, _ := in.Spec["openstack_version"].(string)
+	preset, _ := in.Spec["preset"].(string)
+	size, _ := in.Spec["size"].(string)
+	vars := map[string]any{
+		"openstack_version":   version,
+		"openstack_namespace": in.Namespace,
+		"services":            digAny(in.Spec, "features", "services"),
+		"ovn_enabled":         digAny(in.Spec, "features", "neutron", "backend") == "ml2/ovn",
+	}
+	presetDoc, err := r.Templates.Preset(preset, vars)
+	if err != nil {
+		return nil, fmt.Errorf("spec.preset %q: %w", preset, err)
+	}
+	sizeDoc, err := r.Templates.Size(size, vars)
+	if err != nil {
+		return nil, fmt.Errorf("spec.size %q: %w", size, err)
+	}
+	mspec, err := layering.BuildMSpec(layering.MSpecInput{
+		Spec: in.Spec, Secrets: in.Secrets, Preset: presetDoc, Size: sizeDoc,
+		ImagesBaseURL: in.ImagesBaseURL, BinaryBaseURL: in.BinaryBaseURL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	fp, err := layering.Fingerprint(mspec)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{MSpec: mspec, Fingerprint: fp}
+
+	imagesBase, _ := digAny(mspec, "artifacts", "images_base_url").(string)
+	binaryBase, _ := digAny(mspec, "artifacts", "binary_base_url").(string)
+	images, err := r.Templates.Artifacts(version, imagesBase, binaryBase)
+	if err != nil {
+		return nil, fmt.Errorf("spec.openstack_version %q: %w", version, err)
+	}
+	for k, v := range in.ArtifactOverrides {
+		images[k] = v
+	}
+
+	enabled := layering.EnabledServices(mspec)
+	var templated []string
+	for _, svc := range enabled {
+		if r.Templates.HasService(svc) {
+			templated = append(templated, svc)
+		} else {
+			res.Untemplated = append(res.Untemplated, svc)
+		}
+	}
+	sort.SliceStable(templated, func(i, j int) bool {
+		wi, wj := WaveOf(templated[i]), WaveOf(templated[j])
+		if wi != wj {
+			return wi < wj
+		}
+		return templated[i] < templated[j]
+	})
+
+	common, err := r.commonArgs(ctx, enabled)
+	if err != nil {
+		return nil, err
+	}
+	for _, svc := range templated {
+		data, err := r.serviceArgs(ctx, svc, common)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", svc, err)
+		}
+		data["spec"] = mspec
+		data["images"] = images
+		data["namespace"] = in.Namespace
+		data["openstack_versions"] = templates.OpenStackVersions
+		data["slurp_releases"] = templates.SLURPReleases
+		rendered, err := r.Templates.Service(svc, data)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", svc, err)
+		}
+		s := Service{Key: svc, Wave: WaveOf(svc)}
+		for _, rel := range rendered {
+			layered, err := layering.LayerRelease(mspec, svc, rel)
+			if err != nil {
+				return nil, fmt.Errorf("service %s: %w", svc, err)
+			}
+			chart := layered["chart"].(string)
+			s.Releases = append(s.Releases, Release{
+				Name:      layered["name"].(string),
+				Namespace: in.Namespace,
+				Group:     layering.ChartGroups[chart],
+				Chart:     chart,
+				Values:    layered["values"].(map[string]any),
+			})
+		}
+		res.Services = append(res.Services, s)
+	}
+	return res, nil
+}
+
+// commonArgs are the template arguments every service gets, plus what the
+// messaging service needs from the others.
+type commonArgs struct {
+	adminCreds   map[string]any
+	enabled      []string
+	servicePairs map[string][2]map[string][]byte
+}
+
+func (r *Renderer) commonArgs(ctx context.Context, enabled []string) (*commonArgs, error) {
+	admin, err := r.Store.Pair(ctx, credentials.AdminUsers())
+	if err != nil {
+		return nil, fmt.Errorf("admin credentials: %w", err)
+	}
+	c := &commonArgs{adminCreds: credentials.DecodeAll(admin[0]), enabled: enabled, servicePairs: map[string][2]map[string][]byte{}}
+	for _, svc := range enabled {
+		chart, ok := ServiceCharts[svc]
+		if !ok {
+			continue
+		}
+		pair, err := r.Store.Pair(ctx, credentials.ServicePasswords(svc, chart))
+		if err != nil {
+			return nil, fmt.Errorf("service %s credentials: %w", svc, err)
+		}
+		c.servicePairs[svc] = pair
+	}
+	return c, nil
+}
+
+func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (map[string]any, error) {
+	data := map[string]any{"admin_creds": c.adminCreds}
+	if pair, ok := c.servicePairs[svc]; ok {
+		data["credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
+	}
+	switch svc {
+	case "database":
+		galera, err := r.Store.Secret(ctx, credentials.Galera())
+		if err != nil {
+			return nil, err
+		}
+		data["galera_creds"] = credentials.DecodeAll(galera)
+	case "messaging":
+		guest, err := r.Store.Secret(ctx, credentials.RabbitMQGuest())
+		if err != nil {
+			return nil, err
+		}
+		data["guest_creds"] = credentials.DecodeAll(guest)
+		var users []any
+		for _, other := range c.enabled {
+			pair, ok := c.servicePairs[other]
+			if !ok {
+				continue
+			}
+			users = append(users, map[string]any{
+				"service":     other,
+				"chart":       ServiceCharts[other],
+				"credentials": []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])},
+			})
+		}
+		data["messaging_users"] = users
+	case "identity":
+		for _, name := range []string{credentials.KeystoneFernetData, credentials.KeystoneCredentialKey} {
+			if _, err := r.Store.Secret(ctx, credentials.Empty(name)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return data, nil
+}
+
+func digAny(m map[string]any, path ...string) any {
+	var cur any = m
+	for _, p := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[p]
+	}
+	return cur
+}

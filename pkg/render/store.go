@@ -1,0 +1,166 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"rockoon.dev/rockoon/pkg/credentials"
+)
+
+// Store provides the data of generated credential Secrets.
+type Store interface {
+	// Secret returns the data of the Secret described by spec.
+	Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error)
+	// Pair returns the rotation pair of spec: active first, then backup.
+	Pair(ctx context.Context, spec credentials.Spec) ([2]map[string][]byte, error)
+}
+
+// ClusterStore creates missing Secrets and fills missing fields
+// (credentials.Ensure): the controller's store.
+type ClusterStore struct {
+	Client       kubernetes.Interface
+	Namespace    string
+	FieldManager string
+}
+
+// Secret implements Store.
+func (s ClusterStore) Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error) {
+	return credentials.Ensure(ctx, s.Client, s.Namespace, s.FieldManager, spec)
+}
+
+// Pair implements Store.
+func (s ClusterStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[string][]byte, error) {
+	p, err := credentials.EnsurePair(ctx, s.Client, s.Namespace, s.FieldManager, spec)
+	return [2]map[string][]byte{p.Active, p.Backup}, err
+}
+
+// ReadOnlyStore reads existing Secrets and never writes; a missing Secret
+// is replaced by placeholders.
+type ReadOnlyStore struct {
+	Client    kubernetes.Interface
+	Namespace string
+}
+
+// Secret implements Store.
+func (s ReadOnlyStore) Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error) {
+	sec, err := s.Client.CoreV1().Secrets(s.Namespace).Get(ctx, spec.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return PlaceholderStore{}.Secret(ctx, spec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", s.Namespace, spec.Name, err)
+	}
+	return sec.Data, nil
+}
+
+// Pair implements Store; the active Secret is the one with the highest
+// priority annotation.
+func (s ReadOnlyStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[string][]byte, error) {
+	names := [2]string{spec.Name, spec.Name + "-1"}
+	var out [2]map[string][]byte
+	prio := [2]string{}
+	for i, n := range names {
+		sec, err := s.Client.CoreV1().Secrets(s.Namespace).Get(ctx, n, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			one := spec
+			one.Name = n
+			out[i], _ = PlaceholderStore{}.Secret(ctx, one)
+			continue
+		}
+		if err != nil {
+			return out, fmt.Errorf("reading Secret %s/%s: %w", s.Namespace, n, err)
+		}
+		out[i] = sec.Data
+		prio[i] = sec.Annotations[credentials.PriorityAnnotation]
+	}
+	if prio[1] != "" && (prio[0] == "" || atoi(prio[1]) > atoi(prio[0])) {
+		out[0], out[1] = out[1], out[0]
+	}
+	return out, nil
+}
+
+func atoi(s string) int64 {
+	var n int64
+	_, _ = fmt.Sscan(s, &n)
+	return n
+}
+
+// PlaceholderStore returns deterministic placeholders instead of secrets:
+// every string of a generated field becomes "PLACEHOLDER:<secret>:<path>".
+// Rendering with it needs no cluster and is reproducible byte for byte.
+type PlaceholderStore struct{}
+
+// Secret implements Store.
+func (PlaceholderStore) Secret(_ context.Context, spec credentials.Spec) (map[string][]byte, error) {
+	data := map[string][]byte{}
+	for _, f := range spec.Fields {
+		v := placeholder(spec.Name+":"+f.Key, f.Generate())
+		if s, ok := v.(string); ok {
+			data[f.Key] = []byte(s)
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		data[f.Key] = b
+	}
+	return data, nil
+}
+
+// Pair implements Store.
+func (p PlaceholderStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[string][]byte, error) {
+	active, err := p.Secret(ctx, spec)
+	if err != nil {
+		return [2]map[string][]byte{}, err
+	}
+	backupSpec := spec
+	backupSpec.Name += "-1"
+	backup, err := p.Secret(ctx, backupSpec)
+	return [2]map[string][]byte{active, backup}, err
+}
+
+func placeholder(path string, v any) any {
+	if s, ok := v.(string); ok {
+		_ = s
+		return "PLACEHOLDER:" + path
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "PLACEHOLDER:" + path
+	}
+	var g any
+	_ = json.Unmarshal(b, &g)
+	return placeholderWalk(path, g)
+}
+
+func placeholderWalk(path string, v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := make(map[string]any, len(t))
+		for _, k := range keys {
+			out[k] = placeholderWalk(path+"."+k, t[k])
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = placeholderWalk(fmt.Sprintf("%s[%d]", path, i), x)
+		}
+		return out
+	case string:
+		return "PLACEHOLDER:" + path
+	}
+	return v
+}

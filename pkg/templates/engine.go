@@ -1,0 +1,220 @@
+package templates
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/Masterminds/sprig/v3"
+	"sigs.k8s.io/yaml"
+
+	"rockoon.dev/rockoon/pkg/layering"
+	tmplfs "rockoon.dev/rockoon/templates"
+)
+
+// Error is a template that failed to parse, execute or produce YAML. It
+// names the template, and the line when known (for invalid YAML, the line
+// of the rendered output).
+type Error struct {
+	Template string
+	Line     int
+	Err      error
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("template %s line %d: %v", e.Template, e.Line, e.Err)
+	}
+	return fmt.Sprintf("template %s: %v", e.Template, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Engine renders templates from a file system laid out as the module's
+// templates/ directory.
+type Engine struct {
+	fsys fs.FS
+}
+
+// New returns an engine over the embedded templates.
+func New() *Engine { return &Engine{fsys: tmplfs.FS} }
+
+// NewFromFS returns an engine over fsys (tests, or templates overridden on
+// disk).
+func NewFromFS(fsys fs.FS) *Engine { return &Engine{fsys: fsys} }
+
+// Services lists the service keys that have a template, sorted.
+func (e *Engine) Services() ([]string, error) {
+	entries, err := fs.ReadDir(e.fsys, "services")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, en := range entries {
+		if name, ok := strings.CutSuffix(en.Name(), ".yaml"); ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// HasService reports whether a service key has a template.
+func (e *Engine) HasService(svc string) bool {
+	_, err := fs.Stat(e.fsys, path.Join("services", svc+".yaml"))
+	return err == nil
+}
+
+// Preset renders presets/<name>.yaml.
+func (e *Engine) Preset(name string, data map[string]any) (map[string]any, error) {
+	return e.renderMap(path.Join("presets", name+".yaml"), data, nil)
+}
+
+// Size renders sizes/<name>.yaml.
+func (e *Engine) Size(name string, data map[string]any) (map[string]any, error) {
+	return e.renderMap(path.Join("sizes", name+".yaml"), data, nil)
+}
+
+// Artifacts renders <version>/artifacts.yaml: image key → reference, with
+// {{ images_base_url }} and {{ binary_base_url }} substituted.
+func (e *Engine) Artifacts(version, imagesBaseURL, binaryBaseURL string) (map[string]string, error) {
+	name := path.Join(version, "artifacts.yaml")
+	m, err := e.renderMap(name, nil, template.FuncMap{
+		"images_base_url": func() string { return imagesBaseURL },
+		"binary_base_url": func() string { return binaryBaseURL },
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			s = fmt.Sprint(v)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+// Service renders services/<svc>.yaml and returns its releases, each
+// {name, chart, values}.
+func (e *Engine) Service(svc string, data map[string]any) ([]map[string]any, error) {
+	name := path.Join("services", svc+".yaml")
+	m, err := e.renderMap(name, data, nil)
+	if err != nil {
+		return nil, err
+	}
+	raw, _ := m["releases"].([]any)
+	releases := make([]map[string]any, 0, len(raw))
+	for i, r := range raw {
+		rm, ok := r.(map[string]any)
+		if !ok {
+			return nil, &Error{Template: name, Err: fmt.Errorf("releases[%d] is not a map", i)}
+		}
+		for _, k := range []string{"name", "chart"} {
+			if s, _ := rm[k].(string); s == "" {
+				return nil, &Error{Template: name, Err: fmt.Errorf("releases[%d] has no %s", i, k)}
+			}
+		}
+		if _, ok := rm["values"].(map[string]any); !ok {
+			rm["values"] = map[string]any{}
+		}
+		releases = append(releases, rm)
+	}
+	return releases, nil
+}
+
+func (e *Engine) renderMap(name string, data map[string]any, extra template.FuncMap) (map[string]any, error) {
+	src, err := fs.ReadFile(e.fsys, name)
+	if err != nil {
+		return nil, &Error{Template: name, Err: err}
+	}
+	funcs := FuncMap()
+	for k, v := range extra {
+		funcs[k] = v
+	}
+	tpl, err := template.New(name).Option("missingkey=zero").Funcs(funcs).Parse(string(src))
+	if err != nil {
+		return nil, &Error{Template: name, Err: err}
+	}
+	var out bytes.Buffer
+	if err := tpl.Execute(&out, data); err != nil {
+		return nil, &Error{Template: name, Err: err}
+	}
+	j, err := yaml.YAMLToJSON(out.Bytes())
+	if err != nil {
+		return nil, &Error{Template: name, Line: yamlErrorLine(err), Err: fmt.Errorf("rendered YAML is invalid: %w", err)}
+	}
+	v, err := layering.FromJSON(j)
+	if err != nil {
+		return nil, &Error{Template: name, Err: err}
+	}
+	if v == nil {
+		return map[string]any{}, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, &Error{Template: name, Err: errors.New("the rendered document is not a map")}
+	}
+	return m, nil
+}
+
+func yamlErrorLine(err error) int {
+	var line int
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		_, _ = fmt.Sscanf(msg[i:], "line %d", &line)
+	}
+	return line
+}
+
+// FuncMap is sprig's text functions plus toYaml, fromYaml, toJson,
+// required, imageTags (the subset of an image map with the given keys),
+// osVersion (ordinal of a release), osVersionAtLeast and osVersionBefore.
+func FuncMap() template.FuncMap {
+	f := sprig.TxtFuncMap()
+	f["toYaml"] = func(v any) (string, error) {
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSuffix(string(b), "\n"), nil
+	}
+	f["fromYaml"] = func(s string) (any, error) {
+		j, err := yaml.YAMLToJSON([]byte(s))
+		if err != nil {
+			return nil, err
+		}
+		return layering.FromJSON(j)
+	}
+	f["toJson"] = func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	f["required"] = func(msg string, v any) (any, error) {
+		if v == nil || v == "" {
+			return nil, errors.New(msg)
+		}
+		return v, nil
+	}
+	f["imageTags"] = func(images map[string]string, keys ...string) map[string]any {
+		out := map[string]any{}
+		for _, k := range keys {
+			if v, ok := images[k]; ok {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	f["osVersion"] = VersionOrdinal
+	f["osVersionAtLeast"] = func(version, min string) bool { return VersionOrdinal(version) >= VersionOrdinal(min) }
+	f["osVersionBefore"] = func(version, max string) bool { return VersionOrdinal(version) < VersionOrdinal(max) }
+	return f
+}

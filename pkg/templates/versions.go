@@ -1,0 +1,27 @@
+package templates
+
+// OpenStackVersions are the release names in order, including the
+// releases the API does not accept (zed, bobcat, dalmatian, flamingo) so
+// that ordinals match the original's (queens=1 … gazpacho=17).
+var OpenStackVersions = []string{
+	"queens", "rocky", "stein", "train", "ussuri", "victoria", "wallaby", "xena", "yoga",
+	"zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy", "flamingo", "gazpacho",
+}
+
+// SLURPReleases are the releases one may upgrade to from the previous SLURP
+// release, skipping one.
+var SLURPReleases = []string{"yoga", "antelope", "caracal", "epoxy", "gazpacho"}
+
+// VersionOrdinal returns the position of an OpenStack release (queens=1);
+// "master" is after every release; unknown names are 0.
+func VersionOrdinal(name string) int {
+	if name == "master" {
+		return len(OpenStackVersions) + 100
+	}
+	for i, v := range OpenStackVersions {
+		if v == name {
+			return i + 1
+		}
+	}
+	return 0
+}
