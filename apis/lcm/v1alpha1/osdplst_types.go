@@ -136,6 +136,11 @@ type ServiceState struct {
 	Cause string `json:"cause,omitempty"`
 	// +optional
 	Tasks []Task `json:"tasks,omitempty"`
+	// Releases are the Helm releases of the service the controller
+	// installed (an addition of this controller: it uninstalls exactly
+	// these when the service is removed or the osdpl deleted).
+	// +optional
+	Releases []string `json:"releases,omitempty"`
 
 	Unknown UnknownFields `json:"-"`
 }

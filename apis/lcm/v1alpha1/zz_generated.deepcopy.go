@@ -2863,6 +2863,11 @@ func (in *ServiceState) DeepCopyInto(out *ServiceState) {
 		*out = make([]Task, len(*in))
 		copy(*out, *in)
 	}
+	if in.Releases != nil {
+		in, out := &in.Releases, &out.Releases
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	out.Unknown = in.Unknown.DeepCopy()
 	return
 }

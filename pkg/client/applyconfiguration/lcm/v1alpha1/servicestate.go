@@ -37,6 +37,10 @@ type ServiceStateApplyConfiguration struct {
 	Changes           *string                  `json:"changes,omitempty"`
 	Cause             *string                  `json:"cause,omitempty"`
 	Tasks             []TaskApplyConfiguration `json:"tasks,omitempty"`
+	// Releases are the Helm releases of the service the controller
+	// installed (an addition of this controller: it uninstalls exactly
+	// these when the service is removed or the osdpl deleted).
+	Releases []string `json:"releases,omitempty"`
 }
 
 // ServiceStateApplyConfiguration constructs a declarative configuration of the ServiceState type for use with
@@ -126,6 +130,16 @@ func (b *ServiceStateApplyConfiguration) WithTasks(values ...*TaskApplyConfigura
 			panic("nil value passed to WithTasks")
 		}
 		b.Tasks = append(b.Tasks, *values[i])
+	}
+	return b
+}
+
+// WithReleases adds the given value to the Releases field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Releases field.
+func (b *ServiceStateApplyConfiguration) WithReleases(values ...string) *ServiceStateApplyConfiguration {
+	for i := range values {
+		b.Releases = append(b.Releases, values[i])
 	}
 	return b
 }

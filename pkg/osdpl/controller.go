@@ -1,0 +1,209 @@
+package osdpl
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2"
+
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
+	lcmscheme "rockoon.dev/rockoon/pkg/client/clientset/versioned/scheme"
+	lcminformers "rockoon.dev/rockoon/pkg/client/informers/externalversions/lcm/v1alpha1"
+	lcmlisters "rockoon.dev/rockoon/pkg/client/listers/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/operator"
+	"rockoon.dev/rockoon/pkg/render"
+	"rockoon.dev/rockoon/pkg/templates"
+)
+
+// Config configures the controller.
+type Config struct {
+	Namespace     string
+	FieldManager  string
+	ImagesBaseURL string
+	BinaryBaseURL string
+	// ControllerHost is reported in osdplst (the pod's hostname).
+	ControllerHost string
+	// Resync is how often an unchanged osdpl is reconciled anyway, to
+	// repair drift; default 10 minutes.
+	Resync time.Duration
+}
+
+// Controller reconciles the OpenStackDeployment of one namespace.
+type Controller struct {
+	cfg      Config
+	kube     kubernetes.Interface
+	lcm      versioned.Interface
+	lister   lcmlisters.OpenStackDeploymentLister
+	releases Releases
+	renderer *render.Renderer
+	recorder record.EventRecorder
+	ctrl     *operator.Controller[cache.ObjectName]
+}
+
+// New creates the controller and registers its event handlers on the
+// informer; start the informer factory afterwards, then Run.
+func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm versioned.Interface,
+	informer lcminformers.OpenStackDeploymentInformer, releases Releases, metrics *operator.Metrics) (*Controller, error) {
+	if cfg.Resync == 0 {
+		cfg.Resync = 10 * time.Minute
+	}
+	utilruntimeMust(lcmscheme.AddToScheme(scheme.Scheme))
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartStructuredLogging(3)
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events(cfg.Namespace)})
+	c := &Controller{
+		cfg:      cfg,
+		kube:     kube,
+		lcm:      lcm,
+		lister:   informer.Lister(),
+		releases: releases,
+		renderer: &render.Renderer{
+			Templates: templates.New(),
+			Store:     render.ClusterStore{Client: kube, Namespace: cfg.Namespace, FieldManager: cfg.FieldManager},
+		},
+		recorder: broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "rockoon-osdpl"}),
+	}
+	c.ctrl = operator.NewController(operator.ControllerConfig[cache.ObjectName]{
+		Name:    "openstackdeployment",
+		Sync:    c.sync,
+		Synced:  []cache.InformerSynced{informer.Informer().HasSynced},
+		Metrics: metrics,
+	})
+	_, err := informer.Informer().AddEventHandlerWithResyncPeriod(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueue,
+		UpdateFunc: func(oldObj, newObj any) {
+			o, n := oldObj.(*lcmv1alpha1.OpenStackDeployment), newObj.(*lcmv1alpha1.OpenStackDeployment)
+			if o.ResourceVersion == n.ResourceVersion || needsSync(o, n) {
+				// Equal resource versions are the periodic resync.
+				c.enqueue(newObj)
+			}
+		},
+		DeleteFunc: c.enqueue,
+	}, cfg.Resync)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func utilruntimeMust(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// needsSync tells a change that matters (spec, deletion, finalizers, the
+// status members other controllers write to trigger a reconcile) from our
+// own status writes.
+func needsSync(o, n *lcmv1alpha1.OpenStackDeployment) bool {
+	return o.Generation != n.Generation ||
+		!reflect.DeepEqual(o.DeletionTimestamp, n.DeletionTimestamp) ||
+		!reflect.DeepEqual(o.Finalizers, n.Finalizers) ||
+		!reflect.DeepEqual(o.Status.Watched, n.Status.Watched) ||
+		!reflect.DeepEqual(o.Status.Credentials, n.Status.Credentials) ||
+		!reflect.DeepEqual(o.Status.Certificates, n.Status.Certificates)
+}
+
+func (c *Controller) enqueue(obj any) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	ref, err := cache.ObjectToName(obj)
+	if err != nil {
+		runtime.HandleError(err)
+		return
+	}
+	c.ctrl.Enqueue(ref)
+}
+
+// Run processes the queue until ctx is done.
+func (c *Controller) Run(ctx context.Context) error { return c.ctrl.Run(ctx) }
+
+// sync reconciles one OpenStackDeployment.
+func (c *Controller) sync(ctx context.Context, ref cache.ObjectName) error {
+	logger := klog.FromContext(ctx).WithValues("osdpl", klog.KRef(ref.Namespace, ref.Name))
+	ctx = klog.NewContext(ctx, logger)
+	osdpl, err := c.lister.OpenStackDeployments(ref.Namespace).Get(ref.Name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if active, err := c.activeName(ref.Namespace); err != nil {
+		return err
+	} else if active != ref.Name {
+		return c.refuseDuplicate(ctx, osdpl, active)
+	}
+	if osdpl.DeletionTimestamp != nil {
+		return c.finalize(ctx, osdpl)
+	}
+	if !hasFinalizer(osdpl) {
+		return c.addFinalizer(ctx, osdpl)
+	}
+	if osdpl.Spec.Draft != nil && *osdpl.Spec.Draft {
+		logger.V(2).Info("Draft: nothing applied")
+		return c.setConditions(ctx, osdpl, "", condition(ConditionProgressing, false, "Draft", "spec.draft is true: nothing is applied"))
+	}
+	return c.reconcile(ctx, osdpl)
+}
+
+// activeName is the OpenStackDeployment the controller serves in a
+// namespace: the oldest (then first by name). Others are refused.
+func (c *Controller) activeName(ns string) (string, error) {
+	all, err := c.lister.OpenStackDeployments(ns).List(everything)
+	if err != nil {
+		return "", err
+	}
+	var best *lcmv1alpha1.OpenStackDeployment
+	for _, o := range all {
+		if best == nil || o.CreationTimestamp.Before(&best.CreationTimestamp) ||
+			o.CreationTimestamp.Equal(&best.CreationTimestamp) && o.Name < best.Name {
+			best = o
+		}
+	}
+	if best == nil {
+		return "", nil
+	}
+	return best.Name, nil
+}
+
+func (c *Controller) refuseDuplicate(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, active string) error {
+	msg := fmt.Sprintf("only one OpenStackDeployment per namespace is served; %s/%s is, this one is ignored", osdpl.Namespace, active)
+	if cond := findCondition(osdpl, ConditionReady); cond == nil || cond.Reason != "Duplicate" {
+		c.recorder.Event(osdpl, corev1.EventTypeWarning, "Duplicate", msg)
+	}
+	return c.setConditions(ctx, osdpl, "", condition(ConditionReady, false, "Duplicate", msg))
+}
+
+func hasFinalizer(o *lcmv1alpha1.OpenStackDeployment) bool {
+	for _, f := range o.Finalizers {
+		if f == Finalizer {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Controller) addFinalizer(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) error {
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{
+		"finalizers":      append(append([]string{}, osdpl.Finalizers...), Finalizer),
+		"resourceVersion": osdpl.ResourceVersion,
+	}})
+	_, err := c.lcm.LcmV1alpha1().OpenStackDeployments(osdpl.Namespace).Patch(ctx, osdpl.Name, "application/merge-patch+json", patch, metav1.PatchOptions{FieldManager: c.cfg.FieldManager})
+	// The update event brings the object back with the finalizer.
+	return err
+}

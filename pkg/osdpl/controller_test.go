@@ -1,0 +1,368 @@
+package osdpl_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2/ktesting"
+	"sigs.k8s.io/yaml"
+
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
+	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
+	"rockoon.dev/rockoon/pkg/osdpl"
+	"rockoon.dev/rockoon/pkg/render"
+	"rockoon.dev/rockoon/pkg/testenv"
+)
+
+var (
+	env  *testenv.Env
+	kube kubernetes.Interface
+	lcm  versioned.Interface
+)
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	var err error
+	env, err = testenv.Start(ctx, testenv.Options{})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		os.Exit(1)
+	}
+	kube = kubernetes.NewForConfigOrDie(env.Config)
+	lcm = versioned.NewForConfigOrDie(env.Config)
+	code := m.Run()
+	env.Stop()
+	os.Exit(code)
+}
+
+// memReleases records releases like Helm storage does: a new revision only
+// when the values change.
+type memReleases struct {
+	mu        sync.Mutex
+	digests   map[string]string
+	revisions map[string]int
+	values    map[string]map[string]any
+}
+
+func newMemReleases() *memReleases {
+	return &memReleases{digests: map[string]string{}, revisions: map[string]int{}, values: map[string]map[string]any{}}
+}
+
+func (m *memReleases) Apply(_ context.Context, r render.Release) (bool, error) {
+	b, _ := json.Marshal(r.Values)
+	d := fmt.Sprintf("%s/%x", r.Chart, sha256.Sum256(b))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := r.Namespace + "/" + r.Name
+	if m.digests[key] == d {
+		return false, nil
+	}
+	m.digests[key] = d
+	m.revisions[key]++
+	m.values[key] = r.Values
+	return true, nil
+}
+
+func (m *memReleases) Uninstall(_ context.Context, ns, name string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := ns + "/" + name
+	_, ok := m.digests[key]
+	delete(m.digests, key)
+	delete(m.revisions, key)
+	delete(m.values, key)
+	return ok, nil
+}
+
+func (m *memReleases) snapshot() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range m.revisions {
+		out[k] = v
+	}
+	return out
+}
+
+func (m *memReleases) names() []string {
+	var out []string
+	for k := range m.snapshot() {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// run starts a controller for ns; the returned func stops it and waits.
+func run(t *testing.T, ns string, rel osdpl.Releases) func() {
+	t.Helper()
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, 0, externalversions.WithNamespace(ns))
+	c, err := osdpl.New(ctx, osdpl.Config{Namespace: ns, FieldManager: "test", ImagesBaseURL: "reg.example", ControllerHost: "test"},
+		kube, lcm, factory.Lcm().V1alpha1().OpenStackDeployments(), rel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	factory.Start(ctx.Done())
+	done := make(chan struct{})
+	go func() { _ = c.Run(ctx); close(done) }()
+	stop := func() { cancel(); <-done; factory.Shutdown() }
+	t.Cleanup(stop)
+	return stop
+}
+
+const osdplDoc = `
+apiVersion: lcm.mirantis.com/v1alpha1
+kind: OpenStackDeployment
+metadata: {name: lab}
+spec:
+  openstack_version: epoxy
+  preset: core
+  size: single
+  public_domain_name: cloud.example.test
+  local_volume_storage_class: local-path
+  features:
+    services: ["~app-gateway", "~compute", "~dashboard", "~image", "~ingress", "~networking", "~placement", "~coordination"]
+    ssl:
+      public_endpoints:
+        ca_cert:  {value_from: {secret_key_ref: {name: lab-tls, key: ca_cert}}}
+        api_cert: {value_from: {secret_key_ref: {name: lab-tls, key: api_cert}}}
+        api_key:  {value_from: {secret_key_ref: {name: lab-tls, key: api_key}}}
+    neutron: {tunnel_interface: eth1}
+    nova: {live_migration_interface: eth1}
+`
+
+func setup(t *testing.T, ns string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tls := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "lab-tls", Labels: map[string]string{osdpl.SecretLabel: "true"}},
+		Data:       map[string][]byte{"ca_cert": []byte("CA"), "api_cert": []byte("CRT"), "api_key": []byte("KEY")},
+	}
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, tls, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func createOSDPL(t *testing.T, ns, name string) {
+	t.Helper()
+	var o lcmv1alpha1.OpenStackDeployment
+	if err := yaml.Unmarshal([]byte(osdplDoc), &o); err != nil {
+		t.Fatal(err)
+	}
+	o.Name = name
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(context.Background(), &o, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitState(t *testing.T, ns, name string, want lcmv1alpha1.LCMState, fingerprintChange string) *lcmv1alpha1.OpenStackDeploymentStatus {
+	t.Helper()
+	var st *lcmv1alpha1.OpenStackDeploymentStatus
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return st.Status.OSDPL != nil && st.Status.OSDPL.State == want && st.Status.OSDPL.Fingerprint != fingerprintChange, nil
+	})
+	if err != nil {
+		t.Fatalf("osdplst %s/%s did not reach %s: %+v", ns, name, want, st)
+	}
+	return st
+}
+
+func events(t *testing.T, ns string) []string {
+	t.Helper()
+	list, err := kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range list.Items {
+		out = append(out, e.Type+" "+e.Reason+": "+e.Message)
+	}
+	return out
+}
+
+func waitEvent(t *testing.T, ns, fragment string) {
+	t.Helper()
+	if err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		return strings.Contains(strings.Join(events(t, ns), "\n"), fragment), nil
+	}); err != nil {
+		t.Errorf("no Event containing %q in %v", fragment, events(t, ns))
+	}
+}
+
+func patchSpec(t *testing.T, ns, name, patch string) {
+	t.Helper()
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Patch(context.Background(), name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	ns := "lifecycle"
+	setup(t, ns)
+	rel := newMemReleases()
+	stop := run(t, ns, rel)
+	createOSDPL(t, ns, "lab")
+	st := waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	ctx := context.Background()
+
+	want := []string{ns + "/openstack-keystone", ns + "/openstack-mariadb", ns + "/openstack-memcached", ns + "/openstack-rabbitmq"}
+	if got := rel.names(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("releases %v, want %v", got, want)
+	}
+	if st.Status.OSDPL.LCMProgress != "4/4" || st.Status.Services["identity"].State != lcmv1alpha1.StateApplied ||
+		strings.Join(st.Status.Services["identity"].Releases, ",") != "openstack-keystone" {
+		t.Errorf("osdplst: %+v %+v", st.Status.OSDPL, st.Status.Services)
+	}
+	if len(st.OwnerReferences) != 1 || st.OwnerReferences[0].Name != "lab" || !*st.OwnerReferences[0].Controller {
+		t.Errorf("osdplst must be controlled by the osdpl: %+v", st.OwnerReferences)
+	}
+	o, _ := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+	if !meta.IsStatusConditionTrue(o.Status.Conditions, osdpl.ConditionReady) || o.Status.Fingerprint != st.Status.OSDPL.Fingerprint ||
+		o.Status.ObservedGeneration != o.Generation || len(o.Finalizers) != 1 {
+		t.Errorf("osdpl status: %+v finalizers %v", o.Status, o.Finalizers)
+	}
+	for _, s := range []string{"openstack-admin-users", "openstack-admin-users-1", "generated-identity-passwords",
+		"generated-identity-passwords-1", "generated-galera-passwords", "generated-rabbitmq-password", "keystone-fernet-data", "keystone-credential-data"} {
+		if _, err := kube.CoreV1().Secrets(ns).Get(ctx, s, metav1.GetOptions{}); err != nil {
+			t.Errorf("Secret %s: %v", s, err)
+		}
+	}
+	waitEvent(t, ns, "Normal Create: created for identity: openstack-keystone")
+	ks := rel.values[ns+"/openstack-keystone"]
+	admin, _ := kube.CoreV1().Secrets(ns).Get(ctx, "openstack-admin-users", metav1.GetOptions{})
+	var adminID struct{ Password string }
+	_ = json.Unmarshal(admin.Data["identity"], &adminID)
+	if got := ks["endpoints"].(map[string]any)["identity"].(map[string]any)["auth"].(map[string]any)["admin"].(map[string]any)["password"]; got != adminID.Password {
+		t.Error("keystone's admin password must come from openstack-admin-users")
+	}
+
+	// Edit one service's values: only its release changes.
+	before := rel.snapshot()
+	patchSpec(t, ns, "lab", `{"spec":{"services":{"identity":{"keystone":{"values":{"conf":{"keystone":{"DEFAULT":{"debug":true}}}}}}}}}`)
+	st = waitState(t, ns, "lab", lcmv1alpha1.StateApplied, st.Status.OSDPL.Fingerprint)
+	after := rel.snapshot()
+	for k, v := range after {
+		wantRev := before[k]
+		if k == ns+"/openstack-keystone" {
+			wantRev++
+		}
+		if v != wantRev {
+			t.Errorf("%s revision %d, want %d", k, v, wantRev)
+		}
+	}
+
+	// A controller restart with no change: zero new revisions.
+	stop()
+	before = rel.snapshot()
+	run(t, ns, rel)
+	time.Sleep(2 * time.Second)
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	if after := rel.snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("restart without change made revisions: %v → %v", before, after)
+	}
+
+	// A type conflict between layers: FAILED, Degraded, Warning naming the
+	// path; nothing deployed changes.
+	before = rel.snapshot()
+	patchSpec(t, ns, "lab", `{"spec":{"services":{"identity":{"keystone":{"values":{"conf":["oops"]}}}}}}`)
+	waitState(t, ns, "lab", lcmv1alpha1.StateFailed, "")
+	waitEvent(t, ns, "can not merge a list over a map at services.identity.keystone.values.conf")
+	o, _ = lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+	if !meta.IsStatusConditionTrue(o.Status.Conditions, osdpl.ConditionDegraded) {
+		t.Errorf("Degraded not set: %+v", o.Status.Conditions)
+	}
+	if after := rel.snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a bad edit changed releases: %v → %v", before, after)
+	}
+	patchSpec(t, ns, "lab", `{"spec":{"services":null}}`)
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+
+	// Remove a service: its release goes, its status entry too.
+	patchSpec(t, ns, "lab", `{"spec":{"features":{"services":["~app-gateway","~compute","~dashboard","~image","~ingress","~networking","~placement","~coordination","~memcached"]}}}`)
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, ok := rel.snapshot()[ns+"/openstack-memcached"]
+		return !ok, nil
+	})
+	if err != nil {
+		t.Fatal("memcached not uninstalled")
+	}
+	st = waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	if _, ok := st.Status.Services["memcached"]; ok {
+		t.Error("removed service still in osdplst")
+	}
+	waitEvent(t, ns, "Deleted helm release openstack-memcached for service memcached")
+
+	// Delete: everything uninstalled, finalizer removed, object gone;
+	// credentials stay.
+	if err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Delete(ctx, "lab", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Fatal("osdpl not deleted (finalizer not removed?)")
+	}
+	if n := len(rel.snapshot()); n != 0 {
+		t.Errorf("%d releases left after delete: %v", n, rel.names())
+	}
+	if _, err := kube.CoreV1().Secrets(ns).Get(ctx, "generated-identity-passwords", metav1.GetOptions{}); err != nil {
+		t.Errorf("credentials must stay after delete: %v", err)
+	}
+}
+
+func TestSecondOSDPLIsRefused(t *testing.T) {
+	ns := "duplicate"
+	setup(t, ns)
+	rel := newMemReleases()
+	run(t, ns, rel)
+	createOSDPL(t, ns, "first")
+	waitState(t, ns, "first", lcmv1alpha1.StateApplied, "")
+	createOSDPL(t, ns, "second")
+	waitEvent(t, ns, "Warning Duplicate: only one OpenStackDeployment per namespace is served; duplicate/first is")
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		o, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "second", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(o.Status.Conditions, osdpl.ConditionReady)
+		return c != nil && c.Reason == "Duplicate", nil
+	})
+	if err != nil {
+		t.Error("the second osdpl has no Duplicate condition")
+	}
+	if _, err := lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(context.Background(), "second", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Error("the ignored osdpl must not get an osdplst")
+	}
+}

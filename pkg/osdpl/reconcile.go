@@ -1,0 +1,433 @@
+package osdpl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+	"sigs.k8s.io/yaml"
+
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/render"
+	"rockoon.dev/rockoon/pkg/templates"
+	"rockoon.dev/rockoon/pkg/version"
+)
+
+var everything = labels.Everything()
+
+// reconcile renders the osdpl and brings the releases in line with it.
+func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) error {
+	logger := klog.FromContext(ctx)
+	st, err := c.ensureStatusObject(ctx, osdpl)
+	if err != nil {
+		return err
+	}
+	cause := "update"
+	if st.Status.OSDPL == nil {
+		cause = "create"
+	}
+	in, err := c.renderInput(ctx, osdpl)
+	if err != nil {
+		return err
+	}
+	res, err := c.renderer.Render(ctx, in)
+	if err != nil {
+		return c.failRender(ctx, osdpl, err)
+	}
+	logger.V(2).Info("Rendered", "fingerprint", res.Fingerprint, "services", len(res.Services), "untemplated", res.Untemplated)
+
+	// Services recorded in osdplst but not rendered any more are removed,
+	// in reverse wave order, before anything is applied.
+	rendered := map[string]render.Service{}
+	for _, s := range res.Services {
+		rendered[s.Key] = s
+	}
+	var removed []string
+	for svc := range st.Status.Services {
+		if _, ok := rendered[svc]; !ok {
+			removed = append(removed, svc)
+		}
+	}
+	sortReverseWaves(removed)
+	for _, svc := range removed {
+		if err := c.removeService(ctx, osdpl, svc, st.Status.Services[svc].Releases); err != nil {
+			return c.fail(ctx, osdpl, res.Fingerprint, fmt.Errorf("removing service %s: %w", svc, err))
+		}
+	}
+
+	if err := c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{
+		"state": lcmv1alpha1.StateApplying, "cause": cause, "fingerprint": res.Fingerprint,
+		"openstack_version": osdpl.Spec.OpenStackVersion, "controller_version": controllerVersion(), "controller_host": c.cfg.ControllerHost,
+		"timestamp": timestamp(), "lcm_progress": progress(0, len(res.Services)),
+	}}); err != nil {
+		return err
+	}
+	if err := c.setConditions(ctx, osdpl, res.Fingerprint,
+		condition(ConditionProgressing, true, "Applying", fmt.Sprintf("applying %d services", len(res.Services)))); err != nil {
+		return err
+	}
+
+	applied := 0
+	for wave := range render.Waves {
+		var services []render.Service
+		for _, s := range res.Services {
+			if s.Wave == wave {
+				services = append(services, s)
+			}
+		}
+		if len(services) == 0 {
+			continue
+		}
+		var mu sync.Mutex
+		var errs []error
+		var wg sync.WaitGroup
+		for _, s := range services {
+			wg.Go(func() {
+				err := c.applyService(ctx, osdpl, s, st.Status.Services[s.Key], res.Fingerprint, cause)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+				} else {
+					applied++
+				}
+			})
+		}
+		wg.Wait()
+		if err := c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{"lcm_progress": progress(applied, len(res.Services))}}); err != nil {
+			return err
+		}
+		if len(errs) > 0 {
+			return c.fail(ctx, osdpl, res.Fingerprint, errors.Join(errs...))
+		}
+	}
+
+	if err := c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{
+		"state": lcmv1alpha1.StateApplied, "cause": cause, "timestamp": timestamp(),
+		"lcm_progress": progress(applied, len(res.Services)),
+	}}); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%d services applied", applied)
+	if len(res.Untemplated) > 0 {
+		msg += fmt.Sprintf("; not managed by this controller version yet: %s", strings.Join(res.Untemplated, ", "))
+	}
+	return c.setConditions(ctx, osdpl, res.Fingerprint,
+		condition(ConditionReady, true, "Applied", msg),
+		condition(ConditionProgressing, false, "Applied", msg),
+		condition(ConditionDegraded, false, "Applied", ""))
+}
+
+// applyService applies one service's releases in order and removes the
+// releases it had before but does not render any more.
+func (c *Controller) applyService(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, s render.Service, prev lcmv1alpha1.ServiceState, fingerprint, cause string) error {
+	logger := klog.FromContext(ctx).WithValues("service", s.Key)
+	names := make([]string, 0, len(s.Releases))
+	for _, r := range s.Releases {
+		names = append(names, r.Name)
+	}
+	// Record the releases before touching them: a crash in between must
+	// not leave a release nobody knows about.
+	all := union(prev.Releases, names)
+	if err := c.patchService(ctx, osdpl, s.Key, map[string]any{
+		"state": lcmv1alpha1.StateApplying, "releases": all, "fingerprint": fingerprint,
+		"openstack_version": osdpl.Spec.OpenStackVersion, "controller_version": controllerVersion(),
+		"controller_host": c.cfg.ControllerHost, "timestamp": timestamp(), "cause": nil,
+	}); err != nil {
+		return err
+	}
+	var changed []string
+	for _, r := range s.Releases {
+		ok, err := c.releases.Apply(ctx, r)
+		if err != nil {
+			err = fmt.Errorf("service %s: release %s (chart %s): %w", s.Key, r.Name, r.Chart, err)
+			c.recorder.Event(osdpl, corev1.EventTypeWarning, "ApplyFailed", truncate(err.Error()))
+			_ = c.patchService(ctx, osdpl, s.Key, map[string]any{"state": lcmv1alpha1.StateFailed, "cause": truncate(err.Error()), "timestamp": timestamp()})
+			return err
+		}
+		if ok {
+			changed = append(changed, r.Name)
+		}
+	}
+	for _, old := range prev.Releases {
+		if contains(names, old) {
+			continue
+		}
+		if _, err := c.releases.Uninstall(ctx, osdpl.Namespace, old); err != nil {
+			return fmt.Errorf("service %s: uninstalling release %s: %w", s.Key, old, err)
+		}
+		changed = append(changed, old+" (uninstalled)")
+	}
+	if err := c.patchService(ctx, osdpl, s.Key, map[string]any{"state": lcmv1alpha1.StateApplied, "releases": names, "timestamp": timestamp()}); err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		reason := strings.ToUpper(cause[:1]) + cause[1:]
+		c.recorder.Eventf(osdpl, corev1.EventTypeNormal, reason, "%sd for %s: %s", cause, s.Key, strings.Join(changed, ", "))
+		logger.Info("Service applied", "changed", changed)
+	}
+	return nil
+}
+
+// removeService uninstalls a service's releases and forgets it.
+func (c *Controller) removeService(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, svc string, releases []string) error {
+	if err := c.patchService(ctx, osdpl, svc, map[string]any{"state": lcmv1alpha1.StateDeleting, "timestamp": timestamp()}); err != nil {
+		return err
+	}
+	for i := len(releases) - 1; i >= 0; i-- {
+		if _, err := c.releases.Uninstall(ctx, osdpl.Namespace, releases[i]); err != nil {
+			return fmt.Errorf("release %s: %w", releases[i], err)
+		}
+		c.recorder.Eventf(osdpl, corev1.EventTypeNormal, "Delete", "Deleted helm release %s for service %s", releases[i], svc)
+	}
+	return c.patchStatus(ctx, osdpl, map[string]any{"services": map[string]any{svc: nil}})
+}
+
+// finalize uninstalls every service in reverse wave order, then drops the
+// finalizer. Secrets and volumes stay.
+func (c *Controller) finalize(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) error {
+	if !hasFinalizer(osdpl) {
+		return nil
+	}
+	st, err := c.lcm.LcmV1alpha1().OpenStackDeploymentStatus(osdpl.Namespace).Get(ctx, osdpl.Name, metav1.GetOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	if err == nil {
+		_ = c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{"state": lcmv1alpha1.StateDeleting, "timestamp": timestamp()}})
+		var svcs []string
+		for svc := range st.Status.Services {
+			svcs = append(svcs, svc)
+		}
+		sortReverseWaves(svcs)
+		for _, svc := range svcs {
+			if err := c.removeService(ctx, osdpl, svc, st.Status.Services[svc].Releases); err != nil {
+				c.recorder.Eventf(osdpl, corev1.EventTypeWarning, "DeleteFailed", "service %s: %v", svc, err)
+				return err
+			}
+		}
+	}
+	var keep []string
+	for _, f := range osdpl.Finalizers {
+		if f != Finalizer {
+			keep = append(keep, f)
+		}
+	}
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"finalizers": keep, "resourceVersion": osdpl.ResourceVersion}})
+	_, err = c.lcm.LcmV1alpha1().OpenStackDeployments(osdpl.Namespace).Patch(ctx, osdpl.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: c.cfg.FieldManager})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// renderInput gathers what rendering needs from the cluster.
+func (c *Controller) renderInput(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) (render.Input, error) {
+	raw, err := json.Marshal(osdpl.Spec)
+	if err != nil {
+		return render.Input{}, err
+	}
+	spec, err := layering.FromJSON(raw)
+	if err != nil {
+		return render.Input{}, err
+	}
+	secrets, err := c.kube.CoreV1().Secrets(osdpl.Namespace).List(ctx, metav1.ListOptions{LabelSelector: SecretLabel + "=true"})
+	if err != nil {
+		return render.Input{}, fmt.Errorf("listing value_from Secrets: %w", err)
+	}
+	in := render.Input{
+		Spec: spec.(map[string]any), Namespace: osdpl.Namespace, Secrets: map[string]map[string][]byte{},
+		ImagesBaseURL: c.cfg.ImagesBaseURL, BinaryBaseURL: c.cfg.BinaryBaseURL,
+	}
+	for _, s := range secrets.Items {
+		in.Secrets[s.Name] = s.Data
+	}
+	cm, err := c.kube.CoreV1().ConfigMaps(osdpl.Namespace).Get(ctx, osdpl.Name+"-artifacts", metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return render.Input{}, fmt.Errorf("reading ConfigMap %s-artifacts: %w", osdpl.Name, err)
+	default:
+		if doc, ok := cm.Data[string(osdpl.Spec.OpenStackVersion)]; ok {
+			if err := yaml.Unmarshal([]byte(doc), &in.ArtifactOverrides); err != nil {
+				return render.Input{}, fmt.Errorf("ConfigMap %s-artifacts key %s: %w", osdpl.Name, osdpl.Spec.OpenStackVersion, err)
+			}
+		}
+	}
+	return in, nil
+}
+
+// failRender reports an error found before anything was touched. Errors a
+// spec edit must fix (type conflicts, templates) wait for that edit; others
+// (a Secret not there yet) are retried.
+func (c *Controller) failRender(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, err error) error {
+	var tce *layering.TypeConflictError
+	var te *templates.Error
+	permanent := errors.As(err, &tce) || errors.As(err, &te)
+	if ferr := c.fail(ctx, osdpl, "", err); ferr != nil && !errors.Is(ferr, err) {
+		return ferr
+	}
+	if permanent {
+		return nil
+	}
+	return err
+}
+
+// fail records a failed reconcile: FAILED with the cause, Degraded, and a
+// Warning Event. It returns err so that the key is retried.
+func (c *Controller) fail(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, fingerprint string, err error) error {
+	msg := truncate(err.Error())
+	c.recorder.Event(osdpl, corev1.EventTypeWarning, "Failed", msg)
+	if perr := c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{"state": lcmv1alpha1.StateFailed, "cause": msg, "timestamp": timestamp()}}); perr != nil {
+		return errors.Join(err, perr)
+	}
+	if cerr := c.setConditions(ctx, osdpl, fingerprint,
+		condition(ConditionReady, false, "Failed", msg),
+		condition(ConditionProgressing, false, "Failed", msg),
+		condition(ConditionDegraded, true, "Failed", msg)); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
+}
+
+// ensureStatusObject returns the osdplst, creating it (owned by the osdpl)
+// when missing.
+func (c *Controller) ensureStatusObject(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) (*lcmv1alpha1.OpenStackDeploymentStatus, error) {
+	client := c.lcm.LcmV1alpha1().OpenStackDeploymentStatus(osdpl.Namespace)
+	st, err := client.Get(ctx, osdpl.Name, metav1.GetOptions{})
+	if err == nil {
+		return st, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, err
+	}
+	st = &lcmv1alpha1.OpenStackDeploymentStatus{ObjectMeta: metav1.ObjectMeta{
+		Name: osdpl.Name, Namespace: osdpl.Namespace,
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(osdpl, lcmv1alpha1.SchemeGroupVersion.WithKind("OpenStackDeployment"))},
+	}}
+	return client.Create(ctx, st, metav1.CreateOptions{FieldManager: c.cfg.FieldManager})
+}
+
+// patchStatus merge-patches the osdplst status (null deletes a key), as
+// the original's containers do.
+func (c *Controller) patchStatus(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, status map[string]any) error {
+	patch, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		return err
+	}
+	_, err = c.lcm.LcmV1alpha1().OpenStackDeploymentStatus(osdpl.Namespace).Patch(ctx, osdpl.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: c.cfg.FieldManager})
+	if err != nil {
+		return fmt.Errorf("patching OpenStackDeploymentStatus %s/%s: %w", osdpl.Namespace, osdpl.Name, err)
+	}
+	return nil
+}
+
+func (c *Controller) patchService(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, svc string, fields map[string]any) error {
+	return c.patchStatus(ctx, osdpl, map[string]any{"services": map[string]any{svc: fields}})
+}
+
+// setConditions writes conditions (and, when fingerprint is set, the
+// fingerprint, version and observed generation) on the osdpl status.
+func (c *Controller) setConditions(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, fingerprint string, conds ...metav1.Condition) error {
+	cur, err := c.lcm.LcmV1alpha1().OpenStackDeployments(osdpl.Namespace).Get(ctx, osdpl.Name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	updated := cur.DeepCopy()
+	for _, cond := range conds {
+		cond.ObservedGeneration = cur.Generation
+		meta.SetStatusCondition(&updated.Status.Conditions, cond)
+	}
+	updated.Status.ObservedGeneration = cur.Generation
+	if fingerprint != "" {
+		updated.Status.Fingerprint = fingerprint
+		updated.Status.Version = controllerVersion()
+	}
+	if equalStatus(cur, updated) {
+		return nil
+	}
+	_, err = c.lcm.LcmV1alpha1().OpenStackDeployments(osdpl.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{FieldManager: c.cfg.FieldManager})
+	return err
+}
+
+func equalStatus(a, b *lcmv1alpha1.OpenStackDeployment) bool {
+	ja, _ := json.Marshal(a.Status)
+	jb, _ := json.Marshal(b.Status)
+	return string(ja) == string(jb)
+}
+
+func condition(typ string, status bool, reason, msg string) metav1.Condition {
+	s := metav1.ConditionFalse
+	if status {
+		s = metav1.ConditionTrue
+	}
+	return metav1.Condition{Type: typ, Status: s, Reason: reason, Message: msg}
+}
+
+func findCondition(o *lcmv1alpha1.OpenStackDeployment, typ string) *metav1.Condition {
+	return meta.FindStatusCondition(o.Status.Conditions, typ)
+}
+
+func sortReverseWaves(svcs []string) {
+	sort.Slice(svcs, func(i, j int) bool {
+		wi, wj := render.WaveOf(svcs[i]), render.WaveOf(svcs[j])
+		if wi != wj {
+			return wi > wj
+		}
+		return svcs[i] > svcs[j]
+	})
+}
+
+func progress(done, total int) string { return fmt.Sprintf("%d/%d", done, total) }
+
+// timestamp is the original's str(datetime.utcnow()) format.
+func timestamp() string { return time.Now().UTC().Format("2006-01-02 15:04:05.000000") }
+
+func controllerVersion() string { return version.Version }
+
+// Hostname is the default ControllerHost.
+func Hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+func truncate(s string) string {
+	const max = 1000
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func union(a, b []string) []string {
+	out := append([]string{}, a...)
+	for _, x := range b {
+		if !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
