@@ -43,8 +43,8 @@ bench: test-env ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: demo
-demo: ## Run the operator locally (arrives with the osdpl binary).
-	@echo "make demo arrives with the osdpl binary (issue: osdpl binary); see README.md" >&2; exit 2
+demo: ## Run the operator locally on a local cluster with the real charts (CHARTS_DIR overrides ../shared/charts); Ctrl-C stops it.
+	hack/demo.sh
 
 .PHONY: clean
 clean: ## Remove build outputs (not the cluster-binary cache).

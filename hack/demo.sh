@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# make demo: builds what it needs, starts the local cluster (pkg/testenv's
+# cached kube-apiserver, etcd, kube-controller-manager), installs the CRDs,
+# runs osdpl as a local process on the real charts, applies
+# examples/demo.yaml, prints progress until the osdplst says APPLIED, shows
+# the objects and the Helm releases, then waits for Ctrl-C and stops
+# everything. DEMO_EXIT=1 exits once APPLIED (smoke test).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export ROCKOON_CACHE="${ROCKOON_CACHE:-$HOME/.cache/rockoon-go}"
+CHARTS_DIR="${CHARTS_DIR:-$ROOT/../shared/charts}"
+EXAMPLE="${EXAMPLE:-examples/demo.yaml}"
+WORK="$(mktemp -d)"
+KUBECONFIG_FILE="$WORK/kubeconfig"
+pids=()
+
+cleanup() {
+  echo "demo: stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+[[ -d "$CHARTS_DIR/openstack" ]] || { echo "demo: charts not found in $CHARTS_DIR (set CHARTS_DIR)" >&2; exit 1; }
+echo "demo: building (cluster binaries are cached in $ROCKOON_CACHE)"
+hack/build-cluster-bins.sh apiserver etcd kcm kubectl
+make --no-print-directory build
+go build -o "$WORK/localcluster" ./hack/localcluster
+KUBECTL="$ROCKOON_CACHE/k8s-v1.37.2/bin/kubectl"
+
+"$WORK/localcluster" --kubeconfig-out "$KUBECONFIG_FILE" 2>"$WORK/cluster.log" &
+pids+=($!)
+for _ in $(seq 1 240); do [[ -f "$KUBECONFIG_FILE" ]] && break; sleep 0.5; done
+[[ -f "$KUBECONFIG_FILE" ]] || { echo "demo: cluster did not start:"; tail -20 "$WORK/cluster.log"; exit 1; }
+export KUBECONFIG="$KUBECONFIG_FILE"
+echo "demo: cluster up; KUBECONFIG=$KUBECONFIG"
+
+"$KUBECTL" apply -f <(sed -n '1,/^---/p' "$EXAMPLE" | sed '$d') >/dev/null   # the namespace first
+bin/osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
+  --metrics-bind-address 127.0.0.1:32768 --health-bind-address 127.0.0.1:32768 \
+  --images-base-url registry.example --leader-election-lease-duration 15s -v 2 2>"$WORK/osdpl.log" &
+pids+=($!)
+"$KUBECTL" apply -f "$EXAMPLE"
+
+echo "demo: waiting for the OpenStackDeploymentStatus to say APPLIED (osdpl log: $WORK/osdpl.log)"
+state=""
+for _ in $(seq 1 600); do
+  state="$("$KUBECTL" -n openstack get osdplst demo -o jsonpath='{.status.osdpl.state} {.status.osdpl.lcm_progress}' 2>/dev/null || true)"
+  printf '\r  state: %-30s' "$state"
+  [[ "$state" == APPLIED* ]] && break
+  if [[ "$state" == FAILED* ]]; then echo; "$KUBECTL" -n openstack get osdplst demo -o jsonpath='{.status.osdpl.cause}'; echo; break; fi
+  sleep 1
+done
+echo
+"$KUBECTL" -n openstack get osdpl,osdplst
+echo "Helm releases (secrets storage driver):"
+"$KUBECTL" -n openstack get secrets -l owner=helm -L name,version,status
+"$KUBECTL" -n openstack get events --sort-by=.lastTimestamp | tail -8
+[[ "$state" == APPLIED* ]] || { echo "demo: did not reach APPLIED"; tail -30 "$WORK/osdpl.log"; exit 1; }
+if [[ "${DEMO_EXIT:-}" == 1 ]]; then exit 0; fi
+echo "demo: running; edit with: KUBECONFIG=$KUBECONFIG $KUBECTL -n openstack edit osdpl demo   (Ctrl-C stops everything)"
+wait "${pids[0]}"
