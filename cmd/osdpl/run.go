@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
+
+	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
+	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
+	"rockoon.dev/rockoon/pkg/helm"
+	"rockoon.dev/rockoon/pkg/operator"
+	"rockoon.dev/rockoon/pkg/osdpl"
+	"rockoon.dev/rockoon/pkg/render"
+	"rockoon.dev/rockoon/pkg/version"
+)
+
+type runOptions struct {
+	*operator.Options
+	chartsDir     string
+	maxParallel   int
+	helmTimeout   time.Duration
+	imagesBaseURL string
+	binaryBaseURL string
+	resync        time.Duration
+}
+
+func newRunCommand() *cobra.Command {
+	o := &runOptions{Options: operator.NewOptions("osdpl", 32768)}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the controller (the default)",
+		Args:  cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error {
+			return o.Validate()
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	o.AddFlags(fs)
+	fs.StringVar(&o.chartsDir, "charts-dir", envOr("CHARTS_DIR", "/opt/rockoon/charts"), "Charts directory, laid out as <dir>/{openstack,infra}/<chart>")
+	fs.IntVar(&o.maxParallel, "max-parallel", 4, "Helm actions run at once (1 serializes them as the original did)")
+	fs.DurationVar(&o.helmTimeout, "helm-timeout", 10*time.Minute, "Timeout of one Helm action")
+	fs.StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
+	fs.StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
+	fs.DurationVar(&o.resync, "resync-period", 10*time.Minute, "Reconcile an unchanged OpenStackDeployment this often, to repair drift")
+	return cmd
+}
+
+func (o *runOptions) run(ctx context.Context) error {
+	logger := klog.FromContext(ctx)
+	logger.Info("Starting", "version", version.Version, "namespace", o.Namespace, "chartsDir", o.chartsDir)
+	rt, err := operator.NewRuntime(o.Options)
+	if err != nil {
+		return err
+	}
+	return rt.Run(ctx, func(ctx context.Context) error {
+		kube, err := kubernetes.NewForConfig(rt.Config)
+		if err != nil {
+			return err
+		}
+		lcm, err := versioned.NewForConfig(rt.Config)
+		if err != nil {
+			return err
+		}
+		hm, err := helm.New(rt.Config, helm.Options{ChartsDir: o.chartsDir, MaxParallel: o.maxParallel, Timeout: o.helmTimeout})
+		if err != nil {
+			return err
+		}
+		factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, 0, externalversions.WithNamespace(o.Namespace))
+		informer := factory.Lcm().V1alpha1().OpenStackDeployments()
+		c, err := osdpl.New(ctx, osdpl.Config{
+			Namespace: o.Namespace, FieldManager: o.FieldManager(),
+			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
+			ControllerHost: osdpl.Hostname(), Resync: o.resync,
+		}, kube, lcm, informer, helmReleases{hm}, rt.Metrics)
+		if err != nil {
+			return err
+		}
+		rt.Readyz.Add("informers", operator.SyncedCheck(informer.Informer().HasSynced))
+		factory.Start(ctx.Done())
+		defer factory.Shutdown()
+		return c.Run(ctx)
+	})
+}
+
+// helmReleases adapts the Helm manager to the controller.
+type helmReleases struct{ m *helm.Manager }
+
+func (h helmReleases) Apply(ctx context.Context, r render.Release) (bool, error) {
+	res, err := h.m.Apply(ctx, helm.Release{Name: r.Name, Namespace: r.Namespace, Group: r.Group, Chart: r.Chart, Values: r.Values})
+	if err != nil {
+		return false, err
+	}
+	return res.Action != helm.ActionUnchanged, nil
+}
+
+func (h helmReleases) Uninstall(ctx context.Context, namespace, name string) (bool, error) {
+	return h.m.Uninstall(ctx, namespace, name)
+}
