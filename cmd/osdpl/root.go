@@ -9,7 +9,9 @@ import (
 // defaults of the artifact base URLs, overridden by the environment (the
 // original's variable names) and flags.
 func defaultImagesBaseURL() string { return envOr("OSCTL_IMAGES_BASE_URL", "mirantis.azurecr.io") }
-func defaultBinaryBaseURL() string { return envOr("OSCTL_BINARY_BASE_URL", "https://binary.mirantis.com") }
+func defaultBinaryBaseURL() string {
+	return envOr("OSCTL_BINARY_BASE_URL", "https://binary.mirantis.com")
+}
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
