@@ -246,7 +246,10 @@ func TestJobsAndImmutableObjects(t *testing.T) {
 func TestRenderRealKeystone(t *testing.T) {
 	_, ctx := ktesting.NewTestContext(t)
 	m := newManager(t, realCharts(t))
-	manifest, err := m.Render(ctx, Release{Name: "openstack-keystone", Namespace: "openstack", Group: "openstack", Chart: "keystone", Values: map[string]any{}})
+	// Integer values (as the layering produces) must render like Helm's own
+	// float64 numbers: helm-toolkit formats ports with printf "%1.f".
+	values := map[string]any{"endpoints": map[string]any{"identity": map[string]any{"port": map[string]any{"api": map[string]any{"internal": int64(5001)}}}}}
+	manifest, err := m.Render(ctx, Release{Name: "openstack-keystone", Namespace: "openstack", Group: "openstack", Chart: "keystone", Values: values})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +259,9 @@ func TestRenderRealKeystone(t *testing.T) {
 	}
 	if _, ok := objs["Deployment/keystone-api"]; !ok {
 		t.Errorf("no Deployment keystone-api among %d objects", len(objs))
+	}
+	if !strings.Contains(manifest, "containerPort: 5001") {
+		t.Error("an int64 port value was not rendered as 5001")
 	}
 	if _, err := m.Render(ctx, Release{Name: "x", Namespace: "openstack", Group: "openstack", Chart: "nope"}); err == nil || !strings.Contains(err.Error(), "chart openstack/nope") {
 		t.Errorf("a missing chart must be named: %v", err)

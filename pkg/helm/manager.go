@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -184,8 +185,27 @@ func (m *Manager) Plan(ctx context.Context, r Release) (Action, error) {
 	return ActionUpgrade, nil
 }
 
+// helmValues converts values to what Helm itself reads from a values file:
+// a JSON round trip, so that every number is a float64 (helm-toolkit's
+// printf "%1.f" and similar template code expect that).
+func helmValues(v map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Apply installs or upgrades a release.
 func (m *Manager) Apply(ctx context.Context, r Release) (Result, error) {
+	var err error
+	if r.Values, err = helmValues(r.Values); err != nil {
+		return Result{}, err
+	}
 	logger := klog.FromContext(ctx).WithValues("release", klog.KRef(r.Namespace, r.Name), "chart", r.Chart)
 	ctx = klog.NewContext(ctx, logger)
 	lc, err := m.charts.get(r.Group, r.Chart)
@@ -409,6 +429,10 @@ func (m *Manager) Rollback(ctx context.Context, namespace, name string, revision
 // Render renders a release through the Helm template engine, client-only:
 // no cluster is contacted.
 func (m *Manager) Render(ctx context.Context, r Release) (string, error) {
+	var err error
+	if r.Values, err = helmValues(r.Values); err != nil {
+		return "", err
+	}
 	lc, err := m.charts.get(r.Group, r.Chart)
 	if err != nil {
 		return "", err

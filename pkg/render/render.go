@@ -133,6 +133,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		data["namespace"] = in.Namespace
 		data["openstack_versions"] = templates.OpenStackVersions
 		data["slurp_releases"] = templates.SLURPReleases
+		data["enabled_services"] = enabled
 		rendered, err := r.Templates.Service(svc, data)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
@@ -161,6 +162,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 // messaging service needs from the others.
 type commonArgs struct {
 	adminCreds   map[string]any
+	guestCreds   map[string]any
 	enabled      []string
 	servicePairs map[string][2]map[string][]byte
 }
@@ -170,7 +172,14 @@ func (r *Renderer) commonArgs(ctx context.Context, enabled []string) (*commonArg
 	if err != nil {
 		return nil, fmt.Errorf("admin credentials: %w", err)
 	}
-	c := &commonArgs{adminCreds: credentials.DecodeAll(admin[0]), enabled: enabled, servicePairs: map[string][2]map[string][]byte{}}
+	guest, err := r.Store.Secret(ctx, credentials.RabbitMQGuest())
+	if err != nil {
+		return nil, fmt.Errorf("RabbitMQ guest credentials: %w", err)
+	}
+	c := &commonArgs{
+		adminCreds: credentials.DecodeAll(admin[0]), guestCreds: credentials.DecodeAll(guest),
+		enabled: enabled, servicePairs: map[string][2]map[string][]byte{},
+	}
 	for _, svc := range enabled {
 		chart, ok := ServiceCharts[svc]
 		if !ok {
@@ -186,7 +195,7 @@ func (r *Renderer) commonArgs(ctx context.Context, enabled []string) (*commonArg
 }
 
 func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (map[string]any, error) {
-	data := map[string]any{"admin_creds": c.adminCreds}
+	data := map[string]any{"admin_creds": c.adminCreds, "guest_creds": c.guestCreds}
 	if pair, ok := c.servicePairs[svc]; ok {
 		data["credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
 	}
@@ -198,11 +207,6 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (
 		}
 		data["galera_creds"] = credentials.DecodeAll(galera)
 	case "messaging":
-		guest, err := r.Store.Secret(ctx, credentials.RabbitMQGuest())
-		if err != nil {
-			return nil, err
-		}
-		data["guest_creds"] = credentials.DecodeAll(guest)
 		var users []any
 		for _, other := range c.enabled {
 			pair, ok := c.servicePairs[other]
