@@ -13,7 +13,6 @@ import (
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/osdpl"
-	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/version"
 )
 
@@ -77,7 +76,7 @@ func (o *runOptions) run(ctx context.Context) error {
 			Namespace: o.Namespace, FieldManager: o.FieldManager(),
 			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
 			ControllerHost: osdpl.Hostname(), Resync: o.resync,
-		}, kube, lcm, informer, helmReleases{hm}, rt.Metrics)
+		}, kube, lcm, informer, osdpl.HelmReleases{Manager: hm}, rt.Metrics)
 		if err != nil {
 			return err
 		}
@@ -86,19 +85,4 @@ func (o *runOptions) run(ctx context.Context) error {
 		defer factory.Shutdown()
 		return c.Run(ctx)
 	})
-}
-
-// helmReleases adapts the Helm manager to the controller.
-type helmReleases struct{ m *helm.Manager }
-
-func (h helmReleases) Apply(ctx context.Context, r render.Release) (bool, error) {
-	res, err := h.m.Apply(ctx, helm.Release{Name: r.Name, Namespace: r.Namespace, Group: r.Group, Chart: r.Chart, Values: r.Values})
-	if err != nil {
-		return false, err
-	}
-	return res.Action != helm.ActionUnchanged, nil
-}
-
-func (h helmReleases) Uninstall(ctx context.Context, namespace, name string) (bool, error) {
-	return h.m.Uninstall(ctx, namespace, name)
 }

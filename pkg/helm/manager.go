@@ -398,6 +398,17 @@ func (m *Manager) History(ctx context.Context, namespace, name string) ([]*relea
 	return h, err
 }
 
+// UpdateStored rewrites a stored revision as it is (status included). It
+// exists for tests and repair tools that must reproduce what an
+// interrupted process leaves behind.
+func (m *Manager) UpdateStored(ctx context.Context, rel *release.Release) error {
+	cfg, err := m.config(ctx, rel.Namespace)
+	if err != nil {
+		return err
+	}
+	return cfg.Releases.Update(rel)
+}
+
 // GetValues returns the user values of the deployed release.
 func (m *Manager) GetValues(ctx context.Context, namespace, name string) (map[string]any, error) {
 	cfg, err := m.config(ctx, namespace)

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"rockoon.dev/rockoon/pkg/helm"
+	"rockoon.dev/rockoon/pkg/testenv"
+)
+
+func execute(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out, errOut bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// TestRenderIsDeterministicAndOffline: no cluster, two runs, identical bytes.
+func TestRenderIsDeterministicAndOffline(t *testing.T) {
+	t.Setenv("KUBECONFIG", "/nonexistent")
+	for _, f := range []string{"../../apis/lcm/v1alpha1/testdata/minimal.yaml", "../../apis/lcm/v1alpha1/testdata/rich.yaml", "../../examples/demo.yaml"} {
+		a, err := execute(t, "render", "-f", f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		b, _ := execute(t, "render", "-f", f)
+		if a != b || a == "" {
+			t.Errorf("%s: two renders differ (or are empty)", f)
+		}
+		for _, rel := range []string{"release: openstack-mariadb", "release: openstack-rabbitmq", "release: openstack-memcached", "release: openstack-keystone"} {
+			if !strings.Contains(a, rel) {
+				t.Errorf("%s: %s not rendered", f, rel)
+			}
+		}
+	}
+	out, err := execute(t, "render", "-f", "../../examples/demo.yaml", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []releaseDoc
+	if err := json.Unmarshal([]byte(out), &docs); err != nil || len(docs) != 4 || docs[0].Release != "openstack-mariadb" {
+		t.Fatalf("json output: %v %+v", err, docs)
+	}
+	dir := t.TempDir()
+	if _, err := execute(t, "render", "-f", "../../examples/demo.yaml", "--output-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "openstack-keystone.yaml")); err != nil {
+		t.Error(err)
+	}
+	if _, err := execute(t, "render", "-f", "../../examples/demo.yaml", "-o", "xml"); err == nil {
+		t.Error("-o xml accepted")
+	}
+}
+
+func TestDiffAgainstCluster(t *testing.T) {
+	charts, _ := filepath.Abs("../../../shared/charts")
+	if _, err := os.Stat(charts); err != nil {
+		t.Skip("the openstack-helm charts are not beside the repository")
+	}
+	env := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	kube := kubernetes.NewForConfigOrDie(env.Config)
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openstack"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Deploy memcached as rendered from the demo, then diff an edit.
+	dir := t.TempDir()
+	if _, err := execute(t, "render", "-f", "../../examples/demo.yaml", "-o", "json", "--output-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	var doc releaseDoc
+	data, _ := os.ReadFile(filepath.Join(dir, "openstack-memcached.json"))
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	m, err := helm.New(env.Config, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Apply(ctx, helm.Release{Name: doc.Release, Namespace: "openstack", Group: doc.Group, Chart: doc.Chart, Values: doc.Values}); err != nil {
+		t.Fatal(err)
+	}
+	edited := filepath.Join(dir, "edited.yaml")
+	src, _ := os.ReadFile("../../examples/demo.yaml")
+	src = append(src, []byte("  services:\n    memcached:\n      memcached:\n        values:\n          pod: {replicas: {server: 2}}\n")...)
+	if err := os.WriteFile(edited, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := execute(t, "diff", "-f", edited, "--kubeconfig", env.KubeconfigPath, "--charts-dir", charts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"openstack-memcached (service memcached, chart memcached): upgrade",
+		"~ pod.replicas.server: 1 → 2",
+		"openstack-keystone (service identity, chart keystone): install",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "PLACEHOLDER") {
+		t.Error("diff must not print secret placeholders")
+	}
+}
+
+func TestValueDiffMasksSecrets(t *testing.T) {
+	got := strings.Join(valueDiff(
+		map[string]any{"a": map[string]any{"password": "old", "n": 1.0}, "gone": true},
+		map[string]any{"a": map[string]any{"password": "new", "n": int64(1)}, "added": "x"},
+	), "\n")
+	want := "~ a.password: (sensitive) → (sensitive)\n+ added: x\n- gone"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
