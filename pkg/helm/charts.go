@@ -1,24 +1,32 @@
 package helm
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/repo"
+	"sigs.k8s.io/yaml"
 )
 
-// chartCache loads charts once.
+// chartCache loads charts once, from a directory or a chart repository.
 type chartCache struct {
-	dir    string
-	mu     sync.Mutex
-	charts map[string]*loadedChart
+	dir     string
+	repoURL string
+	mu      sync.Mutex
+	charts  map[string]*loadedChart
 }
 
 type loadedChart struct {
@@ -33,7 +41,13 @@ func (c *chartCache) get(group, name string) (*loadedChart, error) {
 	if lc, ok := c.charts[key]; ok {
 		return lc, nil
 	}
-	ch, err := loadWithFileDependencies(filepath.Join(c.dir, group, name))
+	var ch *chart.Chart
+	var err error
+	if c.repoURL != "" {
+		ch, err = loadFromRepository(c.repoURL, name)
+	} else {
+		ch, err = loadWithFileDependencies(filepath.Join(c.dir, group, name))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", key, err)
 	}
@@ -77,6 +91,54 @@ func loadWithFileDependencies(dir string) (*chart.Chart, error) {
 		ch.AddDependency(sub)
 	}
 	return ch, nil
+}
+
+// loadFromRepository downloads the newest version of a chart from a Helm
+// chart repository (index.yaml, packaged charts with their dependencies).
+func loadFromRepository(repoURL, name string) (*chart.Chart, error) {
+	base, err := url.Parse(strings.TrimSuffix(repoURL, "/") + "/")
+	if err != nil {
+		return nil, fmt.Errorf("chart repository %q: %w", repoURL, err)
+	}
+	indexData, err := httpGet(base.ResolveReference(&url.URL{Path: "index.yaml"}).String())
+	if err != nil {
+		return nil, err
+	}
+	var index repo.IndexFile
+	if err := yaml.Unmarshal(indexData, &index); err != nil {
+		return nil, fmt.Errorf("chart repository %s: index.yaml: %w", repoURL, err)
+	}
+	index.SortEntries()
+	cv, err := index.Get(name, "")
+	if err != nil {
+		return nil, fmt.Errorf("chart repository %s: %w", repoURL, err)
+	}
+	if len(cv.URLs) == 0 {
+		return nil, fmt.Errorf("chart repository %s: %s %s has no URL", repoURL, name, cv.Version)
+	}
+	ref, err := url.Parse(cv.URLs[0])
+	if err != nil {
+		return nil, err
+	}
+	archive, err := httpGet(base.ResolveReference(ref).String())
+	if err != nil {
+		return nil, err
+	}
+	return loader.LoadArchive(bytes.NewReader(archive))
+}
+
+var httpClient = &http.Client{Timeout: 2 * time.Minute}
+
+func httpGet(u string) ([]byte, error) {
+	resp, err := httpClient.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 }
 
 // chartDigest hashes the metadata, templates, values and files of a chart

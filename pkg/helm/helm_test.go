@@ -3,13 +3,18 @@ package helm
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/repo"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -277,5 +282,85 @@ func BenchmarkRenderKeystone(b *testing.B) {
 		if _, err := m.Render(ctx, r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestChartRepository serves the test chart from a Helm chart repository
+// on loopback (index.yaml and the packaged chart) and installs it from there.
+func TestChartRepository(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	dir := t.TempDir()
+	ch, err := loadWithFileDependencies("testdata/charts/infra/jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chartutil.Save(ch, dir); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	index, err := repo.IndexDirectory(dir, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := index.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(env.Config, Options{ChartRepository: srv.URL, DisableHooks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := namespace(t, "from-repo")
+	res, err := m.Apply(ctx, Release{Name: "jobs", Namespace: ns, Group: "infra", Chart: "jobs", Values: map[string]any{}})
+	if err != nil || res.Action != ActionInstall {
+		t.Fatalf("install from the repository: %+v %v", res, err)
+	}
+	if _, err := m.Chart("infra", "absent"); err == nil || !strings.Contains(err.Error(), "absent") {
+		t.Errorf("a chart missing from the repository: %v", err)
+	}
+}
+
+// TestParallelismIsBounded: operations on different releases run at once
+// up to MaxParallel; operations on one release never overlap.
+func TestParallelismIsBounded(t *testing.T) {
+	m, err := New(env.Config, Options{MaxParallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	inFlight, maxInFlight, sameRelease, maxSame := 0, 0, 0, 0
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			name := fmt.Sprintf("r%d", i%4)
+			unlock, err := m.lock(context.Background(), "ns", name)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			inFlight++
+			maxInFlight = max(maxInFlight, inFlight)
+			if name == "r0" {
+				sameRelease++
+				maxSame = max(maxSame, sameRelease)
+			}
+			mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			inFlight--
+			if name == "r0" {
+				sameRelease--
+			}
+			mu.Unlock()
+			unlock()
+		})
+	}
+	wg.Wait()
+	if maxInFlight != 2 {
+		t.Errorf("max in flight %d, want 2", maxInFlight)
+	}
+	if maxSame != 1 {
+		t.Errorf("one release had %d operations at once", maxSame)
 	}
 }

@@ -32,6 +32,10 @@ const DigestLabel = "rockoon.dev/digest"
 type Options struct {
 	// ChartsDir is laid out as <dir>/{openstack,infra}/<chart>.
 	ChartsDir string
+	// ChartRepository, when set, is the URL of a Helm chart repository
+	// (index.yaml and packaged charts) the charts come from instead of
+	// ChartsDir; the newest version of each chart is used.
+	ChartRepository string
 	// MaxHistory is the number of revisions kept per release (default 3).
 	MaxHistory int
 	// MaxParallel bounds the Helm actions running at once (default 4; 1
@@ -113,7 +117,7 @@ func New(cfg *rest.Config, opts Options) (*Manager, error) {
 	}
 	return &Manager{
 		opts: opts, getter: getter, dynamic: dyn,
-		charts: &chartCache{dir: opts.ChartsDir},
+		charts: &chartCache{dir: opts.ChartsDir, repoURL: opts.ChartRepository},
 		sem:    make(chan struct{}, opts.MaxParallel),
 		locks:  map[string]*sync.Mutex{},
 	}, nil

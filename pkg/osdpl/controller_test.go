@@ -366,3 +366,35 @@ func TestSecondOSDPLIsRefused(t *testing.T) {
 		t.Error("the ignored osdpl must not get an osdplst")
 	}
 }
+
+func TestDraftAppliesNothing(t *testing.T) {
+	ns := "draft"
+	setup(t, ns)
+	rel := newMemReleases()
+	run(t, ns, rel)
+	createOSDPL(t, ns, "lab")
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	before := rel.snapshot()
+	patchSpec(t, ns, "lab", `{"spec":{"draft":true,"services":{"memcached":{"memcached":{"values":{"x":1}}}}}}`)
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		o, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(o.Status.Conditions, osdpl.ConditionProgressing)
+		return c != nil && c.Reason == "Draft" && c.ObservedGeneration == o.Generation, nil
+	})
+	if err != nil {
+		t.Fatal("no Draft condition")
+	}
+	if fmt.Sprint(rel.snapshot()) != fmt.Sprint(before) {
+		t.Error("a draft osdpl changed releases")
+	}
+	patchSpec(t, ns, "lab", `{"spec":{"draft":false}}`)
+	err = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		return rel.snapshot()[ns+"/openstack-memcached"] == before[ns+"/openstack-memcached"]+1, nil
+	})
+	if err != nil {
+		t.Error("undrafting did not apply the pending edit")
+	}
+}
