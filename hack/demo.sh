@@ -40,7 +40,7 @@ echo "demo: cluster up; KUBECONFIG=$KUBECONFIG"
 "$KUBECTL" apply -f <(sed -n '1,/^---/p' "$EXAMPLE" | sed '$d') >/dev/null   # the namespace first
 bin/osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
   --metrics-bind-address 127.0.0.1:32768 --health-bind-address 127.0.0.1:32768 \
-  --images-base-url registry.example --leader-election-lease-duration 15s -v 2 2>"$WORK/osdpl.log" &
+  --images-base-url registry.example --helm-disable-hooks -v 2 2>"$WORK/osdpl.log" &
 pids+=($!)
 "$KUBECTL" apply -f "$EXAMPLE"
 

@@ -20,6 +20,7 @@ type runOptions struct {
 	*operator.Options
 	chartsDir     string
 	chartRepo     string
+	disableHooks  bool
 	maxParallel   int
 	helmTimeout   time.Duration
 	imagesBaseURL string
@@ -44,6 +45,7 @@ func newRunCommand() *cobra.Command {
 	o.AddFlags(fs)
 	fs.StringVar(&o.chartsDir, "charts-dir", envOr("CHARTS_DIR", "/opt/rockoon/charts"), "Charts directory, laid out as <dir>/{openstack,infra}/<chart>")
 	fs.StringVar(&o.chartRepo, "chart-repository", "", "URL of a Helm chart repository to take the charts from instead of --charts-dir")
+	fs.BoolVar(&o.disableHooks, "helm-disable-hooks", false, "Skip chart hooks (only for clusters where no pod runs, whose hook Jobs never complete)")
 	fs.IntVar(&o.maxParallel, "max-parallel", 4, "Helm actions run at once (1 serializes them as the original did)")
 	fs.DurationVar(&o.helmTimeout, "helm-timeout", 10*time.Minute, "Timeout of one Helm action")
 	fs.StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
@@ -68,7 +70,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		hm, err := helm.New(rt.Config, helm.Options{ChartsDir: o.chartsDir, ChartRepository: o.chartRepo, MaxParallel: o.maxParallel, Timeout: o.helmTimeout})
+		hm, err := helm.New(rt.Config, helm.Options{ChartsDir: o.chartsDir, ChartRepository: o.chartRepo, DisableHooks: o.disableHooks, MaxParallel: o.maxParallel, Timeout: o.helmTimeout})
 		if err != nil {
 			return err
 		}
