@@ -68,10 +68,7 @@ func TestRenderIsDeterministicAndOffline(t *testing.T) {
 }
 
 func TestDiffAgainstCluster(t *testing.T) {
-	charts, _ := filepath.Abs("../../../shared/charts")
-	if _, err := os.Stat(charts); err != nil {
-		t.Skip("the openstack-helm charts are not beside the repository")
-	}
+	charts := testenv.SharedCharts(t)
 	env := testenv.New(t, testenv.Options{})
 	ctx := context.Background()
 	kube := kubernetes.NewForConfigOrDie(env.Config)

@@ -3,11 +3,9 @@ package credentials_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"reflect"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,17 +19,9 @@ import (
 var kube kubernetes.Interface
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	env, err := testenv.Start(ctx, testenv.Options{NoCRDs: true})
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
-		os.Exit(1)
-	}
-	kube = kubernetes.NewForConfigOrDie(env.Config)
-	code := m.Run()
-	env.Stop()
-	os.Exit(code)
+	os.Exit(testenv.Main(m, testenv.Options{NoCRDs: true}, func(env *testenv.Env) {
+		kube = kubernetes.NewForConfigOrDie(env.Config)
+	}))
 }
 
 func namespace(t *testing.T, name string) string {

@@ -30,37 +30,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	var err error
-	env, err = testenv.Start(ctx, testenv.Options{NoCRDs: true})
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
-		os.Exit(1)
-	}
-	kube = kubernetes.NewForConfigOrDie(env.Config)
-	code := m.Run()
-	env.Stop()
-	os.Exit(code)
+	os.Exit(testenv.Main(m, testenv.Options{NoCRDs: true}, func(e *testenv.Env) {
+		env = e
+		kube = kubernetes.NewForConfigOrDie(env.Config)
+	}))
 }
 
-// realCharts finds ../shared/charts beside the repository.
-func realCharts(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		c := filepath.Join(dir, "shared", "charts")
-		if st, err := os.Stat(filepath.Join(c, "infra", "helm-toolkit")); err == nil && st.IsDir() {
-			return c
-		}
-		if parent := filepath.Dir(dir); parent != dir {
-			dir = parent
-			continue
-		}
-		t.Skip("the openstack-helm charts (../shared/charts beside the repository) are not here")
-		return ""
-	}
-}
+var realCharts = testenv.SharedCharts
 
 func newManager(t testing.TB, dir string) *Manager {
 	t.Helper()

@@ -62,7 +62,7 @@ func LayerRelease(mspec map[string]any, svc string, release map[string]any) (map
 		}
 		return nil
 	}
-	if err := step("common.charts.releases", digAny(mspec, "common", "charts", "releases"), false); err != nil {
+	if err := step("common.charts.releases", Get(mspec, "common", "charts", "releases"), false); err != nil {
 		return nil, err
 	}
 	groupReleases := dig(mspec, "common", group, "releases")
@@ -75,10 +75,10 @@ func LayerRelease(mspec map[string]any, svc string, release map[string]any) (map
 			return nil, err
 		}
 	}
-	if err := step("common."+group+".values", digAny(mspec, "common", group, "values"), true); err != nil {
+	if err := step("common."+group+".values", Get(mspec, "common", group, "values"), true); err != nil {
 		return nil, err
 	}
-	if err := step("services."+svc+"."+chart+".values", digAny(mspec, "services", svc, chart, "values"), true); err != nil {
+	if err := step("services."+svc+"."+chart+".values", Get(mspec, "services", svc, chart, "values"), true); err != nil {
 		return nil, err
 	}
 	if overrides := nodeOverrides(mspec, svc, chart); overrides != nil {
@@ -115,7 +115,9 @@ func nodeOverrides(mspec map[string]any, svc, chart string) map[string]any {
 	return out
 }
 
-func digAny(m map[string]any, path ...string) any {
+// Get returns the value at path in m, or nil when a step is missing or
+// not a map.
+func Get(m map[string]any, path ...string) any {
 	if len(path) == 0 {
 		return m
 	}

@@ -37,19 +37,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	var err error
-	env, err = testenv.Start(ctx, testenv.Options{})
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
-		os.Exit(1)
-	}
-	kube = kubernetes.NewForConfigOrDie(env.Config)
-	lcm = versioned.NewForConfigOrDie(env.Config)
-	code := m.Run()
-	env.Stop()
-	os.Exit(code)
+	os.Exit(testenv.Main(m, testenv.Options{}, func(e *testenv.Env) {
+		env = e
+		kube = kubernetes.NewForConfigOrDie(env.Config)
+		lcm = versioned.NewForConfigOrDie(env.Config)
+	}))
 }
 
 // memReleases records releases like Helm storage does: a new revision only

@@ -3,8 +3,6 @@ package osdpl_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,23 +18,8 @@ import (
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/osdpl"
+	"rockoon.dev/rockoon/pkg/testenv"
 )
-
-func chartsDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		c := filepath.Join(dir, "shared", "charts")
-		if _, err := os.Stat(filepath.Join(c, "infra", "helm-toolkit")); err == nil {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("the openstack-helm charts (../shared/charts beside the repository) are not here")
-		}
-		dir = parent
-	}
-}
 
 // revisionsOf counts the stored revisions of every release of ns.
 func revisionsOf(t *testing.T, m *helm.Manager, ns string) map[string]int {
@@ -63,7 +46,7 @@ func revisionsOf(t *testing.T, m *helm.Manager, ns string) map[string]int {
 // release left pending by a killed process is recovered, and deletion
 // uninstalls everything.
 func TestRealChartsThroughHelm(t *testing.T) {
-	charts := chartsDir(t)
+	charts := testenv.SharedCharts(t)
 	_, ctx := ktesting.NewTestContext(t)
 	ns := "realhelm"
 	setup(t, ns)

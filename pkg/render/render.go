@@ -68,8 +68,8 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	vars := map[string]any{
 		"openstack_version":   version,
 		"openstack_namespace": in.Namespace,
-		"services":            digAny(in.Spec, "features", "services"),
-		"ovn_enabled":         digAny(in.Spec, "features", "neutron", "backend") == "ml2/ovn",
+		"services":            layering.Get(in.Spec, "features", "services"),
+		"ovn_enabled":         layering.Get(in.Spec, "features", "neutron", "backend") == "ml2/ovn",
 	}
 	presetDoc, err := r.Templates.Preset(preset, vars)
 	if err != nil {
@@ -92,8 +92,8 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	}
 	res := &Result{MSpec: mspec, Fingerprint: fp}
 
-	imagesBase, _ := digAny(mspec, "artifacts", "images_base_url").(string)
-	binaryBase, _ := digAny(mspec, "artifacts", "binary_base_url").(string)
+	imagesBase, _ := layering.Get(mspec, "artifacts", "images_base_url").(string)
+	binaryBase, _ := layering.Get(mspec, "artifacts", "binary_base_url").(string)
 	images, err := r.Templates.Artifacts(version, imagesBase, binaryBase)
 	if err != nil {
 		return nil, fmt.Errorf("spec.openstack_version %q: %w", version, err)
@@ -228,16 +228,4 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (
 		}
 	}
 	return data, nil
-}
-
-func digAny(m map[string]any, path ...string) any {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = mm[p]
-	}
-	return cur
 }

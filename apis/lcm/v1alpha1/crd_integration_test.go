@@ -3,7 +3,6 @@ package v1alpha1_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -37,20 +36,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	var err error
-	env, err = testenv.Start(ctx, testenv.Options{ControllerManager: true})
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
-		os.Exit(1)
-	}
-	lcm = versioned.NewForConfigOrDie(env.Config)
-	kube = kubernetes.NewForConfigOrDie(env.Config)
-	dyn = dynamic.NewForConfigOrDie(env.Config)
-	code := m.Run()
-	env.Stop()
-	os.Exit(code)
+	os.Exit(testenv.Main(m, testenv.Options{ControllerManager: true}, func(e *testenv.Env) {
+		env = e
+		lcm = versioned.NewForConfigOrDie(env.Config)
+		kube = kubernetes.NewForConfigOrDie(env.Config)
+		dyn = dynamic.NewForConfigOrDie(env.Config)
+	}))
 }
 
 // namespace creates a namespace for one test.
