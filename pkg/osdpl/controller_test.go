@@ -390,3 +390,47 @@ func TestDraftAppliesNothing(t *testing.T) {
 		t.Error("undrafting did not apply the pending edit")
 	}
 }
+
+// TestWatchedSecretAndArtifactsConfigMap: a changed value_from Secret is
+// picked up when its hash in status.watched changes (the secrets binary's
+// signal), and the <osdpl>-artifacts ConfigMap overrides images.
+func TestWatchedSecretAndArtifactsConfigMap(t *testing.T) {
+	ns := "watched"
+	setup(t, ns)
+	ctx := context.Background()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "lab-artifacts"}, Data: map[string]string{
+		"epoxy": "keystone_api: mirror.example/keystone:custom\n",
+	}}
+	if _, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rel := newMemReleases()
+	run(t, ns, rel)
+	createOSDPL(t, ns, "lab")
+	st := waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	keystone := func() map[string]any {
+		rel.mu.Lock()
+		defer rel.mu.Unlock()
+		return rel.values[ns+"/openstack-keystone"]
+	}
+	tags := keystone()["images"].(map[string]any)["tags"].(map[string]any)
+	if tags["keystone_api"] != "mirror.example/keystone:custom" || !strings.HasPrefix(tags["keystone_db_sync"].(string), "reg.example/") {
+		t.Errorf("ConfigMap artifacts must override only the listed image: %v %v", tags["keystone_api"], tags["keystone_db_sync"])
+	}
+
+	tls, _ := kube.CoreV1().Secrets(ns).Get(ctx, "lab-tls", metav1.GetOptions{})
+	tls.Data["api_cert"] = []byte("RENEWED")
+	if _, err := kube.CoreV1().Secrets(ns).Update(ctx, tls, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+	o.Status.Watched = &lcmv1alpha1.Watched{ValueFrom: &lcmv1alpha1.WatchedValueFrom{Secret: map[string]lcmv1alpha1.Hash{"lab-tls": {Hash: "2"}}}}
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).UpdateStatus(ctx, o, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, st.Status.OSDPL.Fingerprint)
+	crt := keystone()["endpoints"].(map[string]any)["identity"].(map[string]any)["host_fqdn_override"].(map[string]any)["public"].(map[string]any)["tls"].(map[string]any)["crt"]
+	if crt != "RENEWED" {
+		t.Errorf("keystone TLS certificate %v after the watched hash changed", crt)
+	}
+}
