@@ -250,6 +250,10 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	waitEvent(t, ns, "Normal Create: created for identity: openstack-keystone")
+	cwl, err := lcm.LcmV1alpha1().ClusterWorkloadLocks().Get(ctx, "openstack-lab", metav1.GetOptions{})
+	if err != nil || cwl.Spec.ControllerName != "openstack" || cwl.Status.State != lcmv1alpha1.LockActive {
+		t.Errorf("ClusterWorkloadLock: %+v %v", cwl, err)
+	}
 	ks := rel.values[ns+"/openstack-keystone"]
 	admin, _ := kube.CoreV1().Secrets(ns).Get(ctx, "openstack-admin-users", metav1.GetOptions{})
 	var adminID struct{ Password string }
@@ -301,7 +305,7 @@ func TestLifecycle(t *testing.T) {
 
 	// Remove a service: its release goes, its status entry too.
 	patchSpec(t, ns, "lab", `{"spec":{"features":{"services":["~app-gateway","~compute","~dashboard","~image","~ingress","~networking","~placement","~coordination","~memcached"]}}}`)
-	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		_, ok := rel.snapshot()[ns+"/openstack-memcached"]
 		return !ok, nil
 	})
@@ -328,6 +332,9 @@ func TestLifecycle(t *testing.T) {
 	}
 	if n := len(rel.snapshot()); n != 0 {
 		t.Errorf("%d releases left after delete: %v", n, rel.names())
+	}
+	if _, err := lcm.LcmV1alpha1().ClusterWorkloadLocks().Get(ctx, "openstack-lab", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("ClusterWorkloadLock must go with the osdpl: %v", err)
 	}
 	if _, err := kube.CoreV1().Secrets(ns).Get(ctx, "generated-identity-passwords", metav1.GetOptions{}); err != nil {
 		t.Errorf("credentials must stay after delete: %v", err)

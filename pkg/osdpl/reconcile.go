@@ -36,6 +36,9 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	if err != nil {
 		return err
 	}
+	if err := c.ensureClusterWorkloadLock(ctx, osdpl); err != nil {
+		return err
+	}
 	cause := "update"
 	if st.Status.OSDPL == nil {
 		cause = "create"
@@ -220,6 +223,9 @@ func (c *Controller) finalize(ctx context.Context, osdpl *lcmv1alpha1.OpenStackD
 				return err
 			}
 		}
+	}
+	if err := c.deleteClusterWorkloadLock(ctx, osdpl); err != nil {
+		return err
 	}
 	var keep []string
 	for _, f := range osdpl.Finalizers {
