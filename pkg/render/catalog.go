@@ -1,16 +1,9 @@
 package render
 
-// ServiceCharts maps the OpenStack service keys to their main chart (the
-// original's OS_SERVICES_MAP). Services listed here get a
-// generated-<svc>-passwords pair and RabbitMQ users.
-var ServiceCharts = map[string]string{
-	"block-storage": "cinder", "compute": "nova", "dns": "designate", "identity": "keystone", "image": "glance",
-	"networking": "neutron", "orchestration": "heat", "dashboard": "horizon", "load-balancer": "octavia",
-	"key-manager": "barbican", "placement": "placement", "baremetal": "ironic", "alarming": "aodh",
-	"event": "panko", "metering": "ceilometer", "metric": "gnocchi", "tempest": "tempest",
-	"object-storage": "ceph-rgw", "instance-ha": "masakari", "shared-file-system": "manila",
-	"stepler": "stepler", "metric-storage": "aetos",
-}
+import "rockoon.dev/rockoon/pkg/templates"
+
+// ServiceCharts maps the OpenStack service keys to their main chart.
+var ServiceCharts = templates.ServiceCharts
 
 // Waves orders services for apply (DESIGN §4.6): infrastructure first, then
 // identity, then the services others depend on, then the rest, tests last.

@@ -134,6 +134,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		data["openstack_versions"] = templates.OpenStackVersions
 		data["slurp_releases"] = templates.SLURPReleases
 		data["enabled_services"] = enabled
+		data["service_charts"] = ServiceCharts
 		rendered, err := r.Templates.Service(svc, data)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
@@ -207,19 +208,13 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (
 		}
 		data["galera_creds"] = credentials.DecodeAll(galera)
 	case "messaging":
-		var users []any
-		for _, other := range c.enabled {
-			pair, ok := c.servicePairs[other]
-			if !ok {
-				continue
-			}
-			users = append(users, map[string]any{
-				"service":     other,
-				"chart":       ServiceCharts[other],
-				"credentials": []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])},
-			})
+		// As the original: credentials of every enabled OpenStack service,
+		// by service key, each [active, backup].
+		creds := map[string]any{}
+		for svc, pair := range c.servicePairs {
+			creds[svc] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
 		}
-		data["messaging_users"] = users
+		data["credentials"] = creds
 	case "identity":
 		for _, name := range []string{credentials.KeystoneFernetData, credentials.KeystoneCredentialKey} {
 			if _, err := r.Store.Secret(ctx, credentials.Empty(name)); err != nil {

@@ -214,6 +214,7 @@ func FuncMap() template.FuncMap {
 		return out
 	}
 	f["osVersion"] = VersionOrdinal
+	f["osVersionNext"] = NextVersion
 	f["osVersionAtLeast"] = func(version, min string) bool { return VersionOrdinal(version) >= VersionOrdinal(min) }
 	f["osVersionBefore"] = func(version, max string) bool { return VersionOrdinal(version) < VersionOrdinal(max) }
 	return f

@@ -8,6 +8,21 @@ var OpenStackVersions = []string{
 	"zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy", "flamingo", "gazpacho",
 }
 
+// SchemaVersions are the releases the API accepts, in order, then master.
+var SchemaVersions = []string{"queens", "rocky", "stein", "train", "ussuri", "victoria", "wallaby", "xena", "yoga",
+	"antelope", "caracal", "epoxy", "gazpacho", "master"}
+
+// NextVersion returns the release after version among SchemaVersions
+// (master after the last one and after itself).
+func NextVersion(version string) string {
+	for i, v := range SchemaVersions {
+		if v == version && i+1 < len(SchemaVersions) {
+			return SchemaVersions[i+1]
+		}
+	}
+	return "master"
+}
+
 // SLURPReleases are the releases one may upgrade to from the previous SLURP
 // release, skipping one.
 var SLURPReleases = []string{"yoga", "antelope", "caracal", "epoxy", "gazpacho"}
@@ -24,4 +39,16 @@ func VersionOrdinal(name string) int {
 		}
 	}
 	return 0
+}
+
+// ServiceCharts maps the OpenStack service keys to their main chart (the
+// original's OS_SERVICES_MAP). Services listed here get a
+// generated-<svc>-passwords pair and RabbitMQ users.
+var ServiceCharts = map[string]string{
+	"block-storage": "cinder", "compute": "nova", "dns": "designate", "identity": "keystone", "image": "glance",
+	"networking": "neutron", "orchestration": "heat", "dashboard": "horizon", "load-balancer": "octavia",
+	"key-manager": "barbican", "placement": "placement", "baremetal": "ironic", "alarming": "aodh",
+	"event": "panko", "metering": "ceilometer", "metric": "gnocchi", "tempest": "tempest",
+	"object-storage": "ceph-rgw", "instance-ha": "masakari", "shared-file-system": "manila",
+	"stepler": "stepler", "metric-storage": "aetos",
 }

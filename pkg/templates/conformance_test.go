@@ -1,0 +1,219 @@
+package templates
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"rockoon.dev/rockoon/pkg/layering"
+)
+
+// The golden conformance harness: every (service, context) of the
+// original's fixtures (../shared/reference-fixtures/render) for a service
+// we have a template for is rendered from the same inputs and compared leaf
+// by leaf with the expected values. The match rate per service may not drop
+// below testdata/conformance-baseline.yaml (a ratchet: raise it as templates
+// improve); every difference is logged with -v.
+
+func fixturesDir(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		c := filepath.Join(dir, "shared", "reference-fixtures", "render")
+		if _, err := os.Stat(filepath.Join(c, "input", "common_template_args.yaml")); err == nil {
+			return c
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("the reference fixtures (../shared/reference-fixtures beside the repository) are not here")
+		}
+		dir = parent
+	}
+}
+
+func readYAML(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	v, err := layering.FromJSON(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// fixtureData builds the template data of one service in one context, with
+// the original's argument names.
+func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
+	t.Helper()
+	common := readYAML(t, filepath.Join(dir, "input", "common_template_args.yaml"))
+	args := readYAML(t, filepath.Join(dir, "input", ctx, "context_template_args.yaml"))
+	spec := readYAML(t, filepath.Join(dir, "input", ctx, "context_spec.yaml"))
+	data := map[string]any{}
+	for k, v := range common {
+		data[k] = v
+	}
+	if a, ok := args[svc].(map[string]any); ok {
+		for k, v := range a {
+			data[k] = v
+		}
+	}
+	images := map[string]string{}
+	for k, v := range common["images"].(map[string]any) {
+		images[k] = fmt.Sprint(v)
+	}
+	data["images"] = images
+	data["spec"] = spec
+	data["namespace"] = "openstack"
+	data["openstack_versions"] = OpenStackVersions
+	data["slurp_releases"] = SLURPReleases
+	var enabled []string
+	for _, s := range layering.Get(spec, "features", "services").([]any) {
+		enabled = append(enabled, s.(string))
+	}
+	data["enabled_services"] = enabled
+	data["service_charts"] = ServiceCharts
+	return data
+}
+
+// leaves flattens values into path → leaf.
+func leaves(prefix string, v any, out map[string]any) {
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			out[prefix] = map[string]any{}
+		}
+		for k, x := range t {
+			leaves(prefix+"."+k, x, out)
+		}
+	default:
+		out[prefix] = v
+	}
+}
+
+type conformance struct {
+	matched, expected, extra int
+	diffs                    []string
+}
+
+func compareRelease(name string, want, got map[string]any, c *conformance) {
+	wl, gl := map[string]any{}, map[string]any{}
+	leaves(name, want, wl)
+	leaves(name, got, gl)
+	for p, wv := range wl {
+		c.expected++
+		gv, ok := gl[p]
+		switch {
+		case !ok:
+			c.diffs = append(c.diffs, "missing "+p)
+		case !layering.Equal(wv, gv) && !(isString(wv) && isString(gv) && strings.TrimSpace(wv.(string)) == strings.TrimSpace(gv.(string))):
+			c.diffs = append(c.diffs, fmt.Sprintf("differs %s: want %v, got %v", p, short(wv), short(gv)))
+		default:
+			c.matched++
+		}
+	}
+	for p := range gl {
+		if _, ok := wl[p]; !ok {
+			c.extra++
+			c.diffs = append(c.diffs, "extra "+p)
+		}
+	}
+}
+
+func isString(v any) bool { _, ok := v.(string); return ok }
+
+func short(v any) string {
+	s := fmt.Sprint(v)
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+func TestGoldenConformance(t *testing.T) {
+	dir := fixturesDir(t)
+	baseline := map[string]float64{}
+	if data, err := os.ReadFile("testdata/conformance-baseline.yaml"); err == nil {
+		if err := yaml.Unmarshal(data, &baseline); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := New()
+	services, err := e.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range services {
+		files, _ := filepath.Glob(filepath.Join(dir, "output", svc, "*.yaml"))
+		if len(files) == 0 {
+			continue
+		}
+		t.Run(svc, func(t *testing.T) {
+			var total conformance
+			for _, f := range files {
+				ctx := strings.TrimSuffix(filepath.Base(f), ".yaml")
+				want := readYAML(t, f)
+				rendered, err := e.Service(svc, fixtureData(t, dir, ctx, svc))
+				if err != nil {
+					t.Errorf("%s: %v", ctx, err)
+					continue
+				}
+				got := map[string]map[string]any{}
+				for _, r := range rendered {
+					got[r["name"].(string)] = r
+				}
+				var wantNames []string
+				for _, r := range layering.Get(want, "spec").(map[string]any)["releases"].([]any) {
+					rm := r.(map[string]any)
+					name := rm["name"].(string)
+					wantNames = append(wantNames, name)
+					g, ok := got[name]
+					if !ok {
+						total.diffs = append(total.diffs, ctx+": release "+name+" not rendered")
+						var n conformance
+						compareRelease(ctx+":"+name, rm["values"].(map[string]any), map[string]any{}, &n)
+						total.expected += n.expected
+						continue
+					}
+					var c conformance
+					compareRelease(ctx+":"+name, rm["values"].(map[string]any), g["values"].(map[string]any), &c)
+					total.matched += c.matched
+					total.expected += c.expected
+					total.extra += c.extra
+					total.diffs = append(total.diffs, c.diffs...)
+				}
+				var gotNames []string
+				for n := range got {
+					gotNames = append(gotNames, n)
+				}
+				sort.Strings(wantNames)
+				sort.Strings(gotNames)
+				if !reflect.DeepEqual(wantNames, gotNames) {
+					total.diffs = append(total.diffs, fmt.Sprintf("%s: releases %v, want %v", ctx, gotNames, wantNames))
+				}
+			}
+			rate := 100 * float64(total.matched) / float64(max(total.expected, 1))
+			sort.Strings(total.diffs)
+			for _, d := range total.diffs {
+				t.Log(d)
+			}
+			t.Logf("%s: %d of %d expected leaves match (%.1f%%), %d extra leaves, %d contexts", svc, total.matched, total.expected, rate, total.extra, len(files))
+			if min, ok := baseline[svc]; ok && rate+1e-9 < min {
+				t.Errorf("%s: match rate %.1f%% fell below the baseline %.1f%%", svc, rate, min)
+			}
+		})
+	}
+}
