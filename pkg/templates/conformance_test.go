@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -211,7 +212,7 @@ func TestGoldenConformance(t *testing.T) {
 				t.Log(d)
 			}
 			t.Logf("%s: %d of %d expected leaves match (%.1f%%), %d extra leaves, %d contexts", svc, total.matched, total.expected, rate, total.extra, len(files))
-			if min, ok := baseline[svc]; ok && rate+1e-9 < min {
+			if min, ok := baseline[svc]; ok && math.Round(rate*10)/10 < min {
 				t.Errorf("%s: match rate %.1f%% fell below the baseline %.1f%%", svc, rate, min)
 			}
 		})
