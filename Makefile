@@ -5,7 +5,7 @@ BIN := bin
 # Cluster binaries (kube-apiserver, etcd, ...) are built once into this
 # cache, outside the repository.
 export ROCKOON_CACHE ?= $(HOME)/.cache/rockoon-go
-GOTEST_FLAGS ?= -timeout 15m
+GOTEST_FLAGS ?= -count=1 -timeout 15m
 
 .PHONY: help
 help: ## List the targets.
