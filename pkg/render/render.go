@@ -135,6 +135,8 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		data["slurp_releases"] = templates.SLURPReleases
 		data["enabled_services"] = enabled
 		data["service_charts"] = ServiceCharts
+		data["network_policies"] = templates.NetworkPolicies()
+		data["pod_networks"] = templates.DefaultPodNetworks()
 		rendered, err := r.Templates.Service(svc, data)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)

@@ -87,6 +87,7 @@ func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
 	}
 	data["enabled_services"] = enabled
 	data["service_charts"] = ServiceCharts
+	data["pod_networks"] = DefaultPodNetworks()
 	return data
 }
 

@@ -52,3 +52,40 @@ var ServiceCharts = map[string]string{
 	"object-storage": "ceph-rgw", "instance-ha": "masakari", "shared-file-system": "manila",
 	"stepler": "stepler", "metric-storage": "aetos",
 }
+
+// IngressTargets are the objects ("<svc>:<chart>:<Kind>:<name>") that
+// receive traffic from the cloud's ingress; each gets the ingress rule
+// {from: [{default: selector}]} in the network_policies template argument,
+// as in the original.
+var IngressTargets = []string{
+	"alarming:aodh:Deployment:aodh-api", "baremetal:ironic:Deployment:ironic-api",
+	"block-storage:cinder:Deployment:cinder-api", "cloudprober:cloudprober:Deployment:openstack-cloudprober",
+	"compute:nova:Deployment:nova-api-metadata", "compute:nova:Deployment:nova-api-osapi",
+	"compute:nova:Deployment:nova-novncproxy", "compute:nova:Deployment:nova-spiceproxy",
+	"compute:rabbitmq:StatefulSet:openstack-nova-rabbitmq-rabbitmq", "coordination:etcd:StatefulSet:etcd-etcd",
+	"dashboard:horizon:Deployment:horizon", "database:mariadb:StatefulSet:mariadb-server",
+	"dns:designate:StatefulSet:designate-api", "identity:keystone:Deployment:keystone-api",
+	"image:glance:Deployment:glance-api", "image:glance:Deployment:glance-registry",
+	"instance-ha:masakari:Deployment:masakari-api", "key-manager:barbican:Deployment:barbican-api",
+	"load-balancer:octavia:Deployment:octavia-api", "memcached:memcached:StatefulSet:openstack-memcached-memcached",
+	"messaging:rabbitmq:StatefulSet:openstack-rabbitmq-rabbitmq", "metric-storage:aetos:Deployment:aetos-api",
+	"metric-storage:prometheus:StatefulSet:openstack-prometheus-server", "metric:gnocchi:Deployment:gnocchi-api",
+	"networking:neutron:Deployment:neutron-server", "networking:rabbitmq:StatefulSet:openstack-neutron-rabbitmq-rabbitmq",
+	"orchestration:heat:Deployment:heat-api", "orchestration:heat:Deployment:heat-cfn",
+	"placement:placement:Deployment:placement-api", "shared-file-system:manila:Deployment:manila-api",
+}
+
+// NetworkPolicies is the network_policies template argument.
+func NetworkPolicies() map[string]any {
+	ingress := map[string]any{}
+	for _, t := range IngressTargets {
+		ingress[t] = []any{map[string]any{"from": []any{map[string]any{"default": "selector"}}}}
+	}
+	return map[string]any{"ingress": ingress, "egress": map[string]any{}}
+}
+
+// DefaultPodNetworks is the pod_networks template argument's default (the
+// original's OSCTL_POD_NETWORKS_DATA default).
+func DefaultPodNetworks() []any {
+	return []any{map[string]any{"cidr": "192.168.0.0/16"}}
+}
