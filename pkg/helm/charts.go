@@ -29,9 +29,20 @@ type chartCache struct {
 	charts  map[string]*loadedChart
 }
 
+// loadedChart is a chart found once; every action gets a fresh copy
+// (fresh), because Helm modifies the chart it is given (dependency
+// processing) and actions run in parallel.
 type loadedChart struct {
-	chart  *chart.Chart
-	digest string // of every file of the chart and its dependencies
+	digest  string // of every file of the chart and its dependencies
+	dir     string // a chart directory, or
+	archive []byte // a packaged chart from a repository
+}
+
+func (lc *loadedChart) fresh() (*chart.Chart, error) {
+	if lc.archive != nil {
+		return loader.LoadArchive(bytes.NewReader(lc.archive))
+	}
+	return loadWithFileDependencies(lc.dir)
 }
 
 func (c *chartCache) get(group, name string) (*loadedChart, error) {
@@ -41,17 +52,21 @@ func (c *chartCache) get(group, name string) (*loadedChart, error) {
 	if lc, ok := c.charts[key]; ok {
 		return lc, nil
 	}
-	var ch *chart.Chart
-	var err error
+	lc := &loadedChart{}
 	if c.repoURL != "" {
-		ch, err = loadFromRepository(c.repoURL, name)
+		archive, err := fetchFromRepository(c.repoURL, name)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", key, err)
+		}
+		lc.archive = archive
 	} else {
-		ch, err = loadWithFileDependencies(filepath.Join(c.dir, group, name))
+		lc.dir = filepath.Join(c.dir, group, name)
 	}
+	ch, err := lc.fresh()
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", key, err)
 	}
-	lc := &loadedChart{chart: ch, digest: chartDigest(ch)}
+	lc.digest = chartDigest(ch)
 	if c.charts == nil {
 		c.charts = map[string]*loadedChart{}
 	}
@@ -93,9 +108,9 @@ func loadWithFileDependencies(dir string) (*chart.Chart, error) {
 	return ch, nil
 }
 
-// loadFromRepository downloads the newest version of a chart from a Helm
+// fetchFromRepository downloads the newest version of a chart from a Helm
 // chart repository (index.yaml, packaged charts with their dependencies).
-func loadFromRepository(repoURL, name string) (*chart.Chart, error) {
+func fetchFromRepository(repoURL, name string) ([]byte, error) {
 	base, err := url.Parse(strings.TrimSuffix(repoURL, "/") + "/")
 	if err != nil {
 		return nil, fmt.Errorf("chart repository %q: %w", repoURL, err)
@@ -120,11 +135,7 @@ func loadFromRepository(repoURL, name string) (*chart.Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	archive, err := httpGet(base.ResolveReference(ref).String())
-	if err != nil {
-		return nil, err
-	}
-	return loader.LoadArchive(bytes.NewReader(archive))
+	return httpGet(base.ResolveReference(ref).String())
 }
 
 var httpClient = &http.Client{Timeout: 2 * time.Minute}

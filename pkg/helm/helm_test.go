@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
+	helmtime "helm.sh/helm/v3/pkg/time"
 	"helm.sh/helm/v3/pkg/repo"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -113,7 +115,10 @@ func TestInstallSkipUpgradeRealChart(t *testing.T) {
 
 func TestPendingReleasesRecovered(t *testing.T) {
 	_, ctx := ktesting.NewTestContext(t)
-	m := newManager(t, "testdata/charts")
+	m, err := New(env.Config, Options{ChartsDir: "testdata/charts", DisableHooks: true, Timeout: time.Minute, PendingTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, status := range []release.Status{release.StatusPendingInstall, release.StatusPendingUpgrade} {
 		name := "rel-" + string(status)
 		ns := namespace(t, name)
@@ -131,11 +136,16 @@ func TestPendingReleasesRecovered(t *testing.T) {
 		ch, _ := m.Chart("infra", "jobs")
 		version := revisions(t, m, ns, name) + 1
 		pending := &release.Release{Name: name, Namespace: ns, Version: version, Chart: ch, Config: r.Values,
-			Info: &release.Info{Status: status, Description: "killed"}}
+			Info: &release.Info{Status: status, Description: "killed", LastDeployed: helmtime.Now()}}
 		if err := cfg.Releases.Create(pending); err != nil {
 			t.Fatal(err)
 		}
 		r.Values = map[string]any{"stsServiceName": name, "jobImage": "busybox:2"}
+		// A fresh pending revision may be another process at work: wait.
+		if _, err := m.Apply(ctx, r); !errors.Is(err, ErrReleaseBusy) {
+			t.Fatalf("%s: a fresh pending revision must make Apply wait, got %v", status, err)
+		}
+		time.Sleep(1100 * time.Millisecond)
 		res, err := m.Apply(ctx, r)
 		if err != nil {
 			t.Fatalf("%s: %v", status, err)

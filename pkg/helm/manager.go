@@ -43,12 +43,22 @@ type Options struct {
 	MaxParallel int
 	// Timeout bounds one Helm action (default 10m).
 	Timeout time.Duration
+	// PendingTimeout is how old a pending-* revision must be before it is
+	// taken for one left by a killed process and recovered (default:
+	// Timeout). A younger one may belong to a process still at work (an old
+	// leader finishing), so Apply waits (ErrReleaseBusy) rather than act on
+	// it at the same time.
+	PendingTimeout time.Duration
 	// DisableHooks skips chart hooks (only for clusters where no pod
 	// runs, where hook Jobs never complete).
 	DisableHooks bool
 	// KubeVersion is used for client-only rendering (default v1.37.2).
 	KubeVersion string
 }
+
+// ErrReleaseBusy is returned for a release another process is changing (a
+// pending revision younger than Options.PendingTimeout): retry later.
+var ErrReleaseBusy = errors.New("release is being changed by another Helm action")
 
 // Release is a release to install or upgrade.
 type Release struct {
@@ -104,6 +114,9 @@ func New(cfg *rest.Config, opts Options) (*Manager, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Minute
 	}
+	if opts.PendingTimeout <= 0 {
+		opts.PendingTimeout = opts.Timeout
+	}
 	if opts.KubeVersion == "" {
 		opts.KubeVersion = "v1.37.2"
 	}
@@ -129,7 +142,7 @@ func (m *Manager) Chart(group, name string) (*chart.Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lc.chart, nil
+	return lc.fresh()
 }
 
 // lock serializes operations on one release and bounds parallelism.
@@ -238,6 +251,9 @@ func (m *Manager) Apply(ctx context.Context, r Release) (Result, error) {
 	}
 	if last != nil {
 		if last.Info.Status.IsPending() {
+			if age := time.Since(last.Info.LastDeployed.Time); age < m.opts.PendingTimeout {
+				return Result{}, fmt.Errorf("%w: revision %d is %s since %s", ErrReleaseBusy, last.Version, last.Info.Status, age.Round(time.Second))
+			}
 			// Left by a process killed mid-action: nothing can proceed
 			// while a revision is pending. Mark it failed; the upgrade
 			// below replaces it.
@@ -256,18 +272,22 @@ func (m *Manager) Apply(ctx context.Context, r Release) (Result, error) {
 			return Result{Action: ActionUnchanged, Revision: last.Version}, nil
 		}
 	}
+	ch, err := lc.fresh()
+	if err != nil {
+		return Result{}, err
+	}
 	if last == nil {
-		rel, err := m.install(ctx, cfg, r, lc.chart, digest)
+		rel, err := m.install(ctx, cfg, r, ch, digest)
 		if err != nil {
 			return Result{}, err
 		}
 		logger.Info("Installed", "revision", rel.Version)
 		return Result{Action: ActionInstall, Revision: rel.Version}, nil
 	}
-	if err := m.deleteChangedJobs(ctx, cfg, r, lc.chart); err != nil {
+	if err := m.deleteChangedJobs(ctx, cfg, r); err != nil {
 		return Result{}, err
 	}
-	rel, err := m.upgrade(ctx, cfg, r, lc.chart, digest)
+	rel, err := m.upgrade(ctx, cfg, r, ch, digest)
 	if err != nil {
 		return Result{}, err
 	}
@@ -294,6 +314,14 @@ var immutableRE = regexp.MustCompile(`cannot patch "([^"]+)" with kind ([A-Za-z]
 func (m *Manager) upgrade(ctx context.Context, cfg *action.Configuration, r Release, ch *chart.Chart, digest string) (*release.Release, error) {
 	logger := klog.FromContext(ctx)
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			// The failed attempt processed (modified) the chart.
+			fresh, err := m.Chart(r.Group, r.Chart)
+			if err != nil {
+				return nil, err
+			}
+			ch = fresh
+		}
 		up := action.NewUpgrade(cfg)
 		up.Namespace = r.Namespace
 		up.Timeout = m.opts.Timeout
@@ -314,7 +342,7 @@ func (m *Manager) upgrade(ctx context.Context, cfg *action.Configuration, r Rele
 		if len(matches) == 0 || !(strings.Contains(msg, "field is immutable") || strings.Contains(msg, "are forbidden")) || attempt >= 3 {
 			return nil, fmt.Errorf("upgrading: %w", err)
 		}
-		objects, rerr := m.manifestObjects(ctx, r, ch)
+		objects, rerr := m.manifestObjects(ctx, r)
 		if rerr != nil {
 			return nil, fmt.Errorf("upgrading: %w (and rendering to find the immutable objects: %v)", err, rerr)
 		}
@@ -448,11 +476,11 @@ func (m *Manager) Render(ctx context.Context, r Release) (string, error) {
 	if r.Values, err = helmValues(r.Values); err != nil {
 		return "", err
 	}
-	lc, err := m.charts.get(r.Group, r.Chart)
+	ch, err := m.Chart(r.Group, r.Chart)
 	if err != nil {
 		return "", err
 	}
-	return m.render(ctx, r, lc.chart)
+	return m.render(ctx, r, ch)
 }
 
 func (m *Manager) render(ctx context.Context, r Release, ch *chart.Chart) (string, error) {

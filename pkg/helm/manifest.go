@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/chart"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/klog/v2"
@@ -46,7 +45,13 @@ func parseManifest(manifest string) (map[string]manifestObject, error) {
 	return out, nil
 }
 
-func (m *Manager) manifestObjects(ctx context.Context, r Release, ch *chart.Chart) (map[string]manifestObject, error) {
+// manifestObjects renders r (from a fresh copy of its chart: rendering
+// modifies the chart) and indexes the objects.
+func (m *Manager) manifestObjects(ctx context.Context, r Release) (map[string]manifestObject, error) {
+	ch, err := m.Chart(r.Group, r.Chart)
+	if err != nil {
+		return nil, err
+	}
 	manifest, err := m.render(ctx, r, ch)
 	if err != nil {
 		return nil, err
@@ -58,7 +63,7 @@ func (m *Manager) manifestObjects(ctx context.Context, r Release, ch *chart.Char
 // template the new values change, so that the upgrade recreates them and
 // they run again (their spec.template is immutable anyway). Jobs whose
 // template is unchanged are left alone.
-func (m *Manager) deleteChangedJobs(ctx context.Context, cfg *action.Configuration, r Release, ch *chart.Chart) error {
+func (m *Manager) deleteChangedJobs(ctx context.Context, cfg *action.Configuration, r Release) error {
 	deployed, err := cfg.Releases.Deployed(r.Name)
 	if err != nil {
 		return nil // nothing deployed (a failed release): nothing to compare
@@ -76,7 +81,7 @@ func (m *Manager) deleteChangedJobs(ctx context.Context, cfg *action.Configurati
 	if !hasJobs {
 		return nil
 	}
-	newObjs, err := m.manifestObjects(ctx, r, ch)
+	newObjs, err := m.manifestObjects(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -204,8 +204,20 @@ func (r *Runtime) runLeaderElected(ctx context.Context, start func(ctx context.C
 		startDone = make(chan struct{})
 		lost      atomic.Bool
 	)
-	leCtx, cancel := context.WithCancel(ctx)
+	// The elector's context outlives ctx: on shutdown the work is cancelled
+	// first and the lease is released only once the work has returned, so
+	// that a successor never acts while this process still works.
+	leCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+			if !started.Load() {
+				cancel()
+			}
+		case <-leCtx.Done():
+		}
+	}()
 	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock:            lock,
 		LeaseDuration:   o.LeaderElectionLease,
@@ -215,13 +227,24 @@ func (r *Runtime) runLeaderElected(ctx context.Context, start func(ctx context.C
 		Name:            o.LeaderElectionName,
 		WatchDog:        r.watchdog,
 		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(ctx context.Context) {
+			OnStartedLeading: func(leading context.Context) {
 				logger.Info("Acquired lease", "lease", klog.KRef(o.LeaderElectionNS, o.LeaderElectionName), "identity", identity)
 				started.Store(true)
 				r.leading.Store(true)
 				defer close(startDone)
-				startErr = start(ctx)
-				// The work is over (or failed): give the lease up.
+				// The work stops on shutdown (ctx) or when the lease is lost
+				// (leading).
+				work, stop := context.WithCancel(leading)
+				defer stop()
+				go func() {
+					select {
+					case <-ctx.Done():
+					case <-work.Done():
+					}
+					stop()
+				}()
+				startErr = start(work)
+				// The work is over: give the lease up.
 				cancel()
 			},
 			OnStoppedLeading: func() {
@@ -237,6 +260,9 @@ func (r *Runtime) runLeaderElected(ctx context.Context, start func(ctx context.C
 	})
 	if err != nil {
 		return err
+	}
+	if r.watchdog != nil {
+		r.watchdog.SetLeaderElection(elector)
 	}
 	elector.Run(leCtx)
 	if started.Load() {

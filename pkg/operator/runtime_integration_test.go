@@ -177,16 +177,29 @@ func TestRuntimeStopsCleanlyAndReleasesLease(t *testing.T) {
 	}
 	rt := operator.NewRuntimeForConfig(testOptions(ns), env.Config)
 	started := make(chan struct{})
+	draining := make(chan struct{})
+	finish := make(chan struct{})
 	runErr := make(chan error, 1)
 	go func() {
 		runErr <- rt.Run(ctx, func(ctx context.Context) error {
 			close(started)
 			<-ctx.Done()
+			close(draining)
+			<-finish // in-flight work still running after the signal
 			return nil
 		})
 	}()
 	<-started
 	cancel()
+	<-draining
+	// While the work drains, the lease must stay held: a successor must not
+	// start working on the same releases yet.
+	time.Sleep(500 * time.Millisecond)
+	held, err := kube.CoordinationV1().Leases(ns).Get(context.Background(), "rockoon-test", metav1.GetOptions{})
+	if err != nil || held.Spec.HolderIdentity == nil || *held.Spec.HolderIdentity == "" {
+		t.Fatalf("lease released while the work was still running: %+v %v", held, err)
+	}
+	close(finish)
 	if err := <-runErr; err != nil {
 		t.Fatalf("Run: %v", err)
 	}

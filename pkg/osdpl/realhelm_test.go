@@ -50,7 +50,7 @@ func TestRealChartsThroughHelm(t *testing.T) {
 	_, ctx := ktesting.NewTestContext(t)
 	ns := "realhelm"
 	setup(t, ns)
-	m, err := helm.New(env.Config, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 2 * time.Minute})
+	m, err := helm.New(env.Config, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 2 * time.Minute, PendingTimeout: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
