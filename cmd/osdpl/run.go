@@ -74,7 +74,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, 0, externalversions.WithNamespace(o.Namespace))
+		factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, o.resync, externalversions.WithNamespace(o.Namespace))
 		informer := factory.Lcm().V1alpha1().OpenStackDeployments()
 		c, err := osdpl.New(ctx, osdpl.Config{
 			Namespace: o.Namespace, FieldManager: o.FieldManager(),

@@ -43,9 +43,19 @@ func RabbitMQGuest() Spec {
 	}}
 }
 
-// Empty is a Secret created without data, filled later by chart jobs
-// (keystone fernet and credential keys).
+// Empty is a Secret created without data, filled later by chart jobs.
 func Empty(name string) Spec { return Spec{Name: name} }
+
+// KeystoneKeys are keystone-fernet-data and keystone-credential-data:
+// created empty for the chart's jobs to fill, or seeded from the original's
+// older keystone-fernet-keys / keystone-credential-keys, so that existing
+// tokens and encrypted credentials stay valid.
+func KeystoneKeys() []Spec {
+	return []Spec{
+		{Name: KeystoneFernetData, CopyFrom: "keystone-fernet-keys"},
+		{Name: KeystoneCredentialKey, CopyFrom: "keystone-credential-keys"},
+	}
+}
 
 // serviceAccounts are the Keystone accounts of each service beyond its main
 // chart's and "test".

@@ -155,3 +155,24 @@ func TestPairRankedByPriorityAnnotation(t *testing.T) {
 		t.Errorf("the annotated Secret must become active: %s", pair2.ActiveName)
 	}
 }
+
+func TestKeystoneKeysSeededFromTheOriginalsOlderSecrets(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "legacy-keys")
+	old := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "keystone-fernet-keys"}, Data: map[string][]byte{"0": []byte("k0"), "1": []byte("k1")}}
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, old, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	specs := credentials.KeystoneKeys()
+	fernet, err := credentials.Ensure(ctx, kube, ns, "test", specs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(fernet["0"]) != "k0" || string(fernet["1"]) != "k1" {
+		t.Errorf("keystone-fernet-data not seeded from keystone-fernet-keys: %v", fernet)
+	}
+	cred, err := credentials.Ensure(ctx, kube, ns, "test", specs[1])
+	if err != nil || len(cred) != 0 {
+		t.Errorf("keystone-credential-data without an older Secret is created empty: %v %v", cred, err)
+	}
+}

@@ -31,6 +31,9 @@ type Field struct {
 type Spec struct {
 	Name   string
 	Fields []Field
+	// CopyFrom names an older Secret whose data seeds this one when it is
+	// created (the original's renamed Secrets, e.g. keystone-fernet-keys).
+	CopyFrom string
 	// Type defaults to Opaque.
 	Type corev1.SecretType
 }
@@ -49,6 +52,17 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 			data, err := generateAll(spec)
 			if err != nil {
 				return nil, err
+			}
+			if spec.CopyFrom != "" {
+				old, err := secrets.Get(ctx, spec.CopyFrom, metav1.GetOptions{})
+				switch {
+				case err == nil:
+					for k, v := range old.Data {
+						data[k] = v
+					}
+				case !apierrors.IsNotFound(err):
+					return nil, fmt.Errorf("reading Secret %s/%s: %w", namespace, spec.CopyFrom, err)
+				}
 			}
 			typ := spec.Type
 			if typ == "" {

@@ -86,7 +86,18 @@ func LayerRelease(mspec map[string]any, svc string, release map[string]any) (map
 			return nil, err
 		}
 	}
-	return r.(map[string]any), nil
+	// The identity of a release is the template's: a name, chart or
+	// namespace in an override layer (common.*.releases) must not rename a
+	// release, swap its chart or move it.
+	out := r.(map[string]any)
+	for _, k := range []string{"name", "chart", "namespace"} {
+		if v, ok := release[k]; ok {
+			out[k] = v
+		} else {
+			delete(out, k)
+		}
+	}
+	return out, nil
 }
 
 func nodeOverrides(mspec map[string]any, svc, chart string) map[string]any {

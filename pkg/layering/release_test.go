@@ -101,3 +101,14 @@ func TestLayerReleaseErrors(t *testing.T) {
 		t.Errorf("conflict must name the layer, the release and the path: %v", err)
 	}
 }
+
+func TestLayerReleaseKeepsReleaseIdentity(t *testing.T) {
+	mspec := m(t, `{common: {charts: {releases: {name: x, chart: memcached, namespace: elsewhere, values: {a: 1}}}}}`)
+	got, err := LayerRelease(mspec, "database", m(t, `{name: openstack-mariadb, chart: mariadb, values: {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["name"] != "openstack-mariadb" || got["chart"] != "mariadb" || got["namespace"] != nil || get(got, "values", "a") != int64(1) {
+		t.Errorf("an override layer renamed, re-charted or moved the release: %v", got)
+	}
+}

@@ -441,3 +441,23 @@ func TestWatchedSecretAndArtifactsConfigMap(t *testing.T) {
 		t.Errorf("keystone TLS certificate %v after the watched hash changed", crt)
 	}
 }
+
+// TestDatabaseRestoreBlocksApplies: while a restore is requested nothing is
+// applied (an upgrade could re-run the restore Job over a live database).
+func TestDatabaseRestoreBlocksApplies(t *testing.T) {
+	ns := "restore"
+	setup(t, ns)
+	rel := newMemReleases()
+	run(t, ns, rel)
+	createOSDPL(t, ns, "lab")
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	before := rel.snapshot()
+	patchSpec(t, ns, "lab", `{"spec":{"services":{"database":{"mariadb":{"values":{"manifests":{"job_mariadb_phy_restore":true}}}},"memcached":{"memcached":{"values":{"x":1}}}}}}`)
+	waitState(t, ns, "lab", lcmv1alpha1.StateFailed, "")
+	waitEvent(t, ns, "job_mariadb_phy_restore is true")
+	if fmt.Sprint(rel.snapshot()) != fmt.Sprint(before) {
+		t.Error("releases changed while a restore was requested")
+	}
+	patchSpec(t, ns, "lab", `{"spec":{"services":{"database":{"mariadb":{"values":{"manifests":{"job_mariadb_phy_restore":false}}}}}}}`)
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+}

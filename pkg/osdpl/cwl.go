@@ -18,14 +18,20 @@ func cwlName(osdpl *lcmv1alpha1.OpenStackDeployment) string { return "openstack-
 // framework; the node binary changes its state during maintenance.
 func (c *Controller) ensureClusterWorkloadLock(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) error {
 	client := c.lcm.LcmV1alpha1().ClusterWorkloadLocks()
-	_, err := client.Get(ctx, cwlName(osdpl), metav1.GetOptions{})
+	cwl, err := client.Get(ctx, cwlName(osdpl), metav1.GetOptions{})
 	if err == nil {
-		return nil
+		if cwl.Status.State != "" {
+			return nil
+		}
+		// Created by a process killed before it could activate it.
+		cwl.Status.State = lcmv1alpha1.LockActive
+		_, err = client.UpdateStatus(ctx, cwl, metav1.UpdateOptions{FieldManager: c.cfg.FieldManager})
+		return err
 	}
 	if !apierrors.IsNotFound(err) {
 		return err
 	}
-	cwl, err := client.Create(ctx, &lcmv1alpha1.ClusterWorkloadLock{
+	cwl, err = client.Create(ctx, &lcmv1alpha1.ClusterWorkloadLock{
 		ObjectMeta: metav1.ObjectMeta{Name: cwlName(osdpl)},
 		Spec:       lcmv1alpha1.ClusterWorkloadLockSpec{ControllerName: "openstack"},
 	}, metav1.CreateOptions{FieldManager: c.cfg.FieldManager})

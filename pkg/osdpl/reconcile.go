@@ -47,6 +47,12 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	if err != nil {
 		return err
 	}
+	if restore, _ := layering.Get(in.Spec, "services", "database", "mariadb", "values", "manifests", "job_mariadb_phy_restore").(bool); restore {
+		// As the original: nothing is applied while a database restore is
+		// requested, so that no upgrade re-runs the restore Job over a
+		// live database.
+		return c.fail(ctx, osdpl, "", errPermanent{errors.New("spec.services.database.mariadb.values.manifests.job_mariadb_phy_restore is true: finish the database restore and set it to false; nothing is applied meanwhile")})
+	}
 	res, err := c.renderer.Render(ctx, in)
 	if err != nil {
 		return c.failRender(ctx, osdpl, err)
@@ -58,6 +64,11 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	rendered := map[string]render.Service{}
 	for _, s := range res.Services {
 		rendered[s.Key] = s
+	}
+	// Enabled services without a template are not removed: they are
+	// still enabled, just not managed by this version.
+	for _, svc := range res.Untemplated {
+		rendered[svc] = render.Service{Key: svc}
 	}
 	var removed []string
 	for svc := range st.Status.Services {
@@ -207,10 +218,13 @@ func (c *Controller) finalize(ctx context.Context, osdpl *lcmv1alpha1.OpenStackD
 		return nil
 	}
 	st, err := c.lcm.LcmV1alpha1().OpenStackDeploymentStatus(osdpl.Namespace).Get(ctx, osdpl.Name, metav1.GetOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) {
+		st, err = nil, nil
+	}
+	if err != nil {
 		return err
 	}
-	if err == nil {
+	if st != nil {
 		_ = c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{"state": lcmv1alpha1.StateDeleting, "timestamp": timestamp()}})
 		var svcs []string
 		for svc := range st.Status.Services {
@@ -226,6 +240,18 @@ func (c *Controller) finalize(ctx context.Context, osdpl *lcmv1alpha1.OpenStackD
 	}
 	if err := c.deleteClusterWorkloadLock(ctx, osdpl); err != nil {
 		return err
+	}
+	if st != nil && contains(st.Finalizers, StatusFinalizer) {
+		var rest []string
+		for _, f := range st.Finalizers {
+			if f != StatusFinalizer {
+				rest = append(rest, f)
+			}
+		}
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"finalizers": rest}})
+		if _, err := c.lcm.LcmV1alpha1().OpenStackDeploymentStatus(osdpl.Namespace).Patch(ctx, st.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: c.cfg.FieldManager}); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
 	}
 	var keep []string
 	for _, f := range osdpl.Finalizers {
@@ -283,18 +309,21 @@ func (c *Controller) renderInput(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 func (c *Controller) failRender(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, err error) error {
 	var tce *layering.TypeConflictError
 	var te *templates.Error
-	permanent := errors.As(err, &tce) || errors.As(err, &te)
-	if ferr := c.fail(ctx, osdpl, "", err); ferr != nil && !errors.Is(ferr, err) {
-		return ferr
+	if errors.As(err, &tce) || errors.As(err, &te) {
+		err = errPermanent{err}
 	}
-	if permanent {
-		return nil
-	}
-	return err
+	return c.fail(ctx, osdpl, "", err)
 }
 
+// errPermanent marks an error only a spec edit can fix: it is reported but
+// not retried.
+type errPermanent struct{ error }
+
+func (e errPermanent) Unwrap() error { return e.error }
+
 // fail records a failed reconcile: FAILED with the cause, Degraded, and a
-// Warning Event. It returns err so that the key is retried.
+// Warning Event. It returns err so that the key is retried, or nil for a
+// permanent error once it is recorded (a failure to record it is retried).
 func (c *Controller) fail(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, fingerprint string, err error) error {
 	msg := truncate(err.Error())
 	c.recorder.Event(osdpl, corev1.EventTypeWarning, "Failed", msg)
@@ -307,6 +336,10 @@ func (c *Controller) fail(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeplo
 		condition(ConditionDegraded, true, "Failed", msg)); cerr != nil {
 		return errors.Join(err, cerr)
 	}
+	var perm errPermanent
+	if errors.As(err, &perm) {
+		return nil
+	}
 	return err
 }
 
@@ -316,13 +349,19 @@ func (c *Controller) ensureStatusObject(ctx context.Context, osdpl *lcmv1alpha1.
 	client := c.lcm.LcmV1alpha1().OpenStackDeploymentStatus(osdpl.Namespace)
 	st, err := client.Get(ctx, osdpl.Name, metav1.GetOptions{})
 	if err == nil {
+		if !contains(st.Finalizers, StatusFinalizer) {
+			// Adopted from the original, or created by an older version.
+			patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{
+				"finalizers": append(append([]string{}, st.Finalizers...), StatusFinalizer), "resourceVersion": st.ResourceVersion}})
+			return client.Patch(ctx, st.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: c.cfg.FieldManager})
+		}
 		return st, nil
 	}
 	if !apierrors.IsNotFound(err) {
 		return nil, err
 	}
 	st = &lcmv1alpha1.OpenStackDeploymentStatus{ObjectMeta: metav1.ObjectMeta{
-		Name: osdpl.Name, Namespace: osdpl.Namespace,
+		Name: osdpl.Name, Namespace: osdpl.Namespace, Finalizers: []string{StatusFinalizer},
 		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(osdpl, lcmv1alpha1.SchemeGroupVersion.WithKind("OpenStackDeployment"))},
 	}}
 	return client.Create(ctx, st, metav1.CreateOptions{FieldManager: c.cfg.FieldManager})
@@ -346,20 +385,26 @@ func (c *Controller) patchService(ctx context.Context, osdpl *lcmv1alpha1.OpenSt
 	return c.patchStatus(ctx, osdpl, map[string]any{"services": map[string]any{svc: fields}})
 }
 
-// setConditions writes conditions (and, when fingerprint is set, the
-// fingerprint, version and observed generation) on the osdpl status.
+// setConditions writes conditions on the osdpl status, stamped with the
+// generation that was rendered (osdpl, not a fresher copy). A Ready
+// condition is an outcome: it also sets status.observedGeneration, and the
+// fingerprint and version when fingerprint is set.
 func (c *Controller) setConditions(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, fingerprint string, conds ...metav1.Condition) error {
 	cur, err := c.lcm.LcmV1alpha1().OpenStackDeployments(osdpl.Namespace).Get(ctx, osdpl.Name, metav1.GetOptions{})
 	if err != nil {
 		return err
 	}
 	updated := cur.DeepCopy()
+	outcome := false
 	for _, cond := range conds {
-		cond.ObservedGeneration = cur.Generation
+		cond.ObservedGeneration = osdpl.Generation
 		meta.SetStatusCondition(&updated.Status.Conditions, cond)
+		outcome = outcome || cond.Type == ConditionReady
 	}
-	updated.Status.ObservedGeneration = cur.Generation
-	if fingerprint != "" {
+	if outcome {
+		updated.Status.ObservedGeneration = osdpl.Generation
+	}
+	if outcome && fingerprint != "" {
 		updated.Status.Fingerprint = fingerprint
 		updated.Status.Version = controllerVersion()
 	}

@@ -10,6 +10,11 @@ import (
 // working.
 const Finalizer = "lcm.mirantis.com/rockoon.osdpl-finalizer"
 
+// StatusFinalizer keeps the osdplst (the record of the releases each
+// service owns) until the osdpl's deletion has uninstalled them, even when
+// the osdpl is deleted with foreground cascading.
+const StatusFinalizer = "lcm.mirantis.com/rockoon.osdplst-finalizer"
+
 // SecretLabel marks the Secrets that value_from may reference.
 const SecretLabel = "openstack.lcm.mirantis.com/osdpl_secret"
 

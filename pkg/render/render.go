@@ -123,6 +123,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	seen := map[string]string{}
 	for _, svc := range templated {
 		data, err := r.serviceArgs(ctx, svc, common)
 		if err != nil {
@@ -148,6 +149,11 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 				return nil, fmt.Errorf("service %s: %w", svc, err)
 			}
 			chart := layered["chart"].(string)
+			name := layered["name"].(string)
+			if other, dup := seen[name]; dup {
+				return nil, fmt.Errorf("service %s: release %s is also rendered by service %s", svc, name, other)
+			}
+			seen[name] = svc
 			s.Releases = append(s.Releases, Release{
 				Name:      layered["name"].(string),
 				Namespace: in.Namespace,
@@ -218,8 +224,8 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (
 		}
 		data["credentials"] = creds
 	case "identity":
-		for _, name := range []string{credentials.KeystoneFernetData, credentials.KeystoneCredentialKey} {
-			if _, err := r.Store.Secret(ctx, credentials.Empty(name)); err != nil {
+		for _, spec := range credentials.KeystoneKeys() {
+			if _, err := r.Store.Secret(ctx, spec); err != nil {
 				return nil, err
 			}
 		}
