@@ -292,7 +292,7 @@ func TestLifecycle(t *testing.T) {
 	before = rel.snapshot()
 	patchSpec(t, ns, "lab", `{"spec":{"services":{"identity":{"keystone":{"values":{"conf":["oops"]}}}}}}`)
 	waitState(t, ns, "lab", lcmv1alpha1.StateFailed, "")
-	waitEvent(t, ns, "can not merge a list over a map at services.identity.keystone.values.conf")
+	waitEvent(t, ns, "services.identity.keystone.values into release openstack-keystone: can not merge a list over a map at values.conf")
 	o, _ = lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
 	if !meta.IsStatusConditionTrue(o.Status.Conditions, osdpl.ConditionDegraded) {
 		t.Errorf("Degraded not set: %+v", o.Status.Conditions)
@@ -437,7 +437,7 @@ func TestWatchedSecretAndArtifactsConfigMap(t *testing.T) {
 	}
 	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, st.Status.OSDPL.Fingerprint)
 	crt := keystone()["endpoints"].(map[string]any)["identity"].(map[string]any)["host_fqdn_override"].(map[string]any)["public"].(map[string]any)["tls"].(map[string]any)["crt"]
-	if crt != "RENEWED" {
+	if crt != "RENEWED\n" {
 		t.Errorf("keystone TLS certificate %v after the watched hash changed", crt)
 	}
 }

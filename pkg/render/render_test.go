@@ -94,7 +94,7 @@ func TestRenderMinimalExample(t *testing.T) {
 	if host := get(ks.Values, "endpoints", "identity", "host_fqdn_override", "public", "host"); host != "keystone.cloud.example.test" {
 		t.Errorf("public host %v", host)
 	}
-	if crt := get(ks.Values, "endpoints", "identity", "host_fqdn_override", "public", "tls", "crt"); crt != "CRT" {
+	if crt := get(ks.Values, "endpoints", "identity", "host_fqdn_override", "public", "tls", "crt"); crt != "CRT\n" {
 		t.Errorf("TLS from the value_from Secret: %v", crt)
 	}
 	if n := get(ks.Values, "pod", "replicas", "api"); n != int64(1) {
@@ -124,11 +124,11 @@ func TestRenderIsDeterministic(t *testing.T) {
 func TestRenderErrorsNameTheCause(t *testing.T) {
 	r := &Renderer{Templates: templates.New(), Store: PlaceholderStore{}}
 	spec := loadSpec(t, "../../apis/lcm/v1alpha1/testdata/minimal.yaml")
-	// Against the preset's layer, while building mspec.
-	spec["services"] = map[string]any{"identity": map[string]any{"keystone": map[string]any{"values": map[string]any{"conf": []any{"x"}}}}}
+	// Against the size's layer, while building mspec.
+	spec["services"] = map[string]any{"identity": map[string]any{"keystone": map[string]any{"values": map[string]any{"pod": []any{"x"}}}}}
 	_, err := r.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets})
 	var tce *layering.TypeConflictError
-	if !errors.As(err, &tce) || err.Error() != "merging the spec layer: can not merge a list over a map at services.identity.keystone.values.conf" {
+	if !errors.As(err, &tce) || err.Error() != "merging the spec layer: can not merge a list over a map at services.identity.keystone.values.pod" {
 		t.Errorf("mspec conflict: %v", err)
 	}
 	// Against the service template, while layering the release.

@@ -137,6 +137,12 @@ func (e *Engine) renderMap(name string, data map[string]any, extra template.Func
 		return nil, &Error{Template: name, Err: err}
 	}
 	funcs := FuncMap()
+	// file returns an embedded file verbatim (configuration snippets that
+	// contain template syntax of the charts themselves).
+	funcs["file"] = func(path string) (string, error) {
+		b, err := fs.ReadFile(e.fsys, path)
+		return string(b), err
+	}
 	for k, v := range extra {
 		funcs[k] = v
 	}
