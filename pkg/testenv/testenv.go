@@ -129,7 +129,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		}
 	}
 	if opts.Scheduler {
-		if err := env.startScheduler(opts); err != nil {
+		if err := env.startScheduler(ctx, opts); err != nil {
 			return nil, err
 		}
 	}
@@ -156,7 +156,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 
 func (e *Env) startEtcd(ctx context.Context, opts Options, bin, clientURL string, peerPort int) error {
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
-	p, err := startProcess("etcd", bin, []string{
+	return e.launch(ctx, opts, "etcd", bin, []string{
 		"--name=testenv",
 		"--data-dir=" + filepath.Join(e.Dir, "etcd"),
 		"--listen-client-urls=" + clientURL,
@@ -166,15 +166,24 @@ func (e *Env) startEtcd(ctx context.Context, opts Options, bin, clientURL string
 		"--initial-cluster=testenv=" + peerURL,
 		"--unsafe-no-fsync=true",
 		"--log-level=warn",
-	}, opts.Output)
+	}, clientURL+"/health", http.DefaultClient)
+}
+
+// launch starts a process and, when health is set, waits until that URL
+// answers 200.
+func (e *Env) launch(ctx context.Context, opts Options, name, bin string, args []string, health string, hc *http.Client) error {
+	p, err := startProcess(name, bin, args, opts.Output)
 	if err != nil {
 		return err
 	}
 	e.processes = append(e.processes, p)
+	if health == "" {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 	return poll(ctx, p, 100*time.Millisecond, func(ctx context.Context) bool {
-		return httpOK(ctx, http.DefaultClient, clientURL+"/health")
+		return httpOK(ctx, hc, health)
 	})
 }
 
@@ -266,7 +275,8 @@ func (e *Env) startControllerManager(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	p, err := startProcess("kube-controller-manager", bin, []string{
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
+	return e.launch(ctx, opts, "kube-controller-manager", bin, []string{
 		"--kubeconfig=" + e.KubeconfigPath,
 		"--authentication-kubeconfig=" + e.KubeconfigPath,
 		"--authorization-kubeconfig=" + e.KubeconfigPath,
@@ -278,20 +288,10 @@ func (e *Env) startControllerManager(ctx context.Context, opts Options) error {
 		"--service-account-private-key-file=" + filepath.Join(e.Dir, "sa.key"),
 		"--root-ca-file=" + filepath.Join(e.Dir, "ca.crt"),
 		"--controllers=*,-node-ipam-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller,-ttl-controller",
-	}, opts.Output)
-	if err != nil {
-		return err
-	}
-	e.processes = append(e.processes, p)
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
-	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
-	defer cancel()
-	return poll(ctx, p, 200*time.Millisecond, func(ctx context.Context) bool {
-		return httpOK(ctx, hc, fmt.Sprintf("https://127.0.0.1:%d/healthz", ports[0]))
-	})
+	}, fmt.Sprintf("https://127.0.0.1:%d/healthz", ports[0]), hc)
 }
 
-func (e *Env) startScheduler(opts Options) error {
+func (e *Env) startScheduler(ctx context.Context, opts Options) error {
 	bin, err := BinPath("kube-scheduler")
 	if err != nil {
 		return err
@@ -300,19 +300,15 @@ func (e *Env) startScheduler(opts Options) error {
 	if err != nil {
 		return err
 	}
-	p, err := startProcess("kube-scheduler", bin, []string{
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
+	return e.launch(ctx, opts, "kube-scheduler", bin, []string{
 		"--kubeconfig=" + e.KubeconfigPath,
 		"--authentication-kubeconfig=" + e.KubeconfigPath,
 		"--authorization-kubeconfig=" + e.KubeconfigPath,
 		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(ports[0]),
 		"--leader-elect=false",
-	}, opts.Output)
-	if err != nil {
-		return err
-	}
-	e.processes = append(e.processes, p)
-	return nil
+	}, fmt.Sprintf("https://127.0.0.1:%d/healthz", ports[0]), hc)
 }
 
 func (e *Env) startKwok(ctx context.Context, opts Options) error {
@@ -331,23 +327,14 @@ func (e *Env) startKwok(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	p, err := startProcess("kwok", bin, []string{
+	return e.launch(ctx, opts, "kwok", bin, []string{
 		"--kubeconfig=" + e.KubeconfigPath,
 		"--config=" + strings.Join(stages, ","),
 		"--manage-nodes-with-annotation-selector=" + KwokNodeAnnotation + "=fake",
 		"--server-address=127.0.0.1:" + strconv.Itoa(ports[0]),
 		"--cidr=10.244.0.0/16",
 		"--node-ip=127.0.0.1",
-	}, opts.Output)
-	if err != nil {
-		return err
-	}
-	e.processes = append(e.processes, p)
-	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
-	defer cancel()
-	return poll(ctx, p, 100*time.Millisecond, func(ctx context.Context) bool {
-		return httpOK(ctx, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[0]))
-	})
+	}, fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[0]), http.DefaultClient)
 }
 
 // KwokNodeAnnotation marks the nodes kwok manages.
