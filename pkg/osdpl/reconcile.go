@@ -130,20 +130,22 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		}
 	}
 
-	if err := c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{
-		"state": lcmv1alpha1.StateApplied, "cause": cause, "timestamp": timestamp(),
-		"lcm_progress": progress(applied, len(res.Services)),
-	}}); err != nil {
-		return err
-	}
 	msg := fmt.Sprintf("%d services applied", applied)
 	if len(res.Untemplated) > 0 {
 		msg += fmt.Sprintf("; not managed by this controller version yet: %s", strings.Join(res.Untemplated, ", "))
 	}
-	return c.setConditions(ctx, osdpl, res.Fingerprint,
+	// The osdpl's conditions first: whoever sees APPLIED in the osdplst
+	// then also sees Ready.
+	if err := c.setConditions(ctx, osdpl, res.Fingerprint,
 		condition(ConditionReady, true, "Applied", msg),
 		condition(ConditionProgressing, false, "Applied", msg),
-		condition(ConditionDegraded, false, "Applied", ""))
+		condition(ConditionDegraded, false, "Applied", "")); err != nil {
+		return err
+	}
+	return c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{
+		"state": lcmv1alpha1.StateApplied, "cause": cause, "timestamp": timestamp(),
+		"lcm_progress": progress(applied, len(res.Services)),
+	}})
 }
 
 // applyService applies one service's releases in order and removes the
@@ -327,14 +329,14 @@ func (e errPermanent) Unwrap() error { return e.error }
 func (c *Controller) fail(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, fingerprint string, err error) error {
 	msg := truncate(err.Error())
 	c.recorder.Event(osdpl, corev1.EventTypeWarning, "Failed", msg)
-	if perr := c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{"state": lcmv1alpha1.StateFailed, "cause": msg, "timestamp": timestamp()}}); perr != nil {
-		return errors.Join(err, perr)
-	}
 	if cerr := c.setConditions(ctx, osdpl, fingerprint,
 		condition(ConditionReady, false, "Failed", msg),
 		condition(ConditionProgressing, false, "Failed", msg),
 		condition(ConditionDegraded, true, "Failed", msg)); cerr != nil {
 		return errors.Join(err, cerr)
+	}
+	if perr := c.patchStatus(ctx, osdpl, map[string]any{"osdpl": map[string]any{"state": lcmv1alpha1.StateFailed, "cause": msg, "timestamp": timestamp()}}); perr != nil {
+		return errors.Join(err, perr)
 	}
 	var perm errPermanent
 	if errors.As(err, &perm) {
