@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,64 +23,117 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// chartCache loads charts once, from a directory or a chart repository.
+// ChartDigestAnnotation is the chart annotation, written into the chart
+// stored with every revision this package makes, holding the digest of the
+// chart's files and of its dependencies' files. The stored chart keeps no
+// dependency and no raw file, so the digest travels with it: a chart
+// replaced by anybody else (helm upgrade by hand) carries no such
+// annotation, or another one.
+const ChartDigestAnnotation = "rockoon.dev/chart-digest"
+
+// chartCache loads every chart once, from a directory or a chart
+// repository, and is safe for concurrent use: different charts load in
+// parallel, one chart loads once. Load errors are not cached.
 type chartCache struct {
 	dir     string
 	repoURL string
+
 	mu      sync.Mutex
-	charts  map[string]*loadedChart
+	entries map[string]*chartEntry
 }
 
-// loadedChart is a chart found once; every action gets a fresh copy
-// (fresh), because Helm modifies the chart it is given (dependency
-// processing) and actions run in parallel.
+type chartEntry struct {
+	mu     sync.Mutex
+	loaded *loadedChart
+}
+
+// loadedChart is a chart as loaded, with its dependencies. It is never
+// handed out nor modified: Helm modifies the chart an action is given
+// (dependency processing), so every user gets a copy (copyChart).
 type loadedChart struct {
-	digest  string // of every file of the chart and its dependencies
-	dir     string // a chart directory, or
-	archive []byte // a packaged chart from a repository
+	pristine *chart.Chart
+	digest   string // of every file of the chart and of its dependencies
 }
 
-func (lc *loadedChart) fresh() (*chart.Chart, error) {
-	if lc.archive != nil {
-		return loader.LoadArchive(bytes.NewReader(lc.archive))
+func (lc *loadedChart) version() string {
+	if lc.pristine.Metadata == nil {
+		return ""
 	}
-	return loadWithFileDependencies(lc.dir)
+	return lc.pristine.Metadata.Version
+}
+
+// forRelease is the copy handed to an install or upgrade: it carries the
+// chart digest annotation.
+func (lc *loadedChart) forRelease() *chart.Chart {
+	c := copyChart(lc.pristine)
+	if c.Metadata.Annotations == nil {
+		c.Metadata.Annotations = map[string]string{}
+	}
+	c.Metadata.Annotations[ChartDigestAnnotation] = lc.digest
+	return c
 }
 
 func (c *chartCache) get(group, name string) (*loadedChart, error) {
 	key := group + "/" + name
+	if !plainName(group) || !plainName(name) {
+		return nil, fmt.Errorf("chart %s: group and name must be plain directory names", key)
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if lc, ok := c.charts[key]; ok {
-		return lc, nil
+	if c.entries == nil {
+		c.entries = map[string]*chartEntry{}
 	}
-	lc := &loadedChart{}
+	e, ok := c.entries[key]
+	if !ok {
+		e = &chartEntry{}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.loaded != nil {
+		return e.loaded, nil
+	}
+	var (
+		ch  *chart.Chart
+		err error
+	)
 	if c.repoURL != "" {
-		archive, err := fetchFromRepository(c.repoURL, name)
-		if err != nil {
-			return nil, fmt.Errorf("chart %s: %w", key, err)
-		}
-		lc.archive = archive
+		ch, err = loadFromRepository(c.repoURL, name)
 	} else {
-		lc.dir = filepath.Join(c.dir, group, name)
+		ch, err = loadDir(filepath.Join(c.dir, group, name), map[string]bool{})
 	}
-	ch, err := lc.fresh()
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", key, err)
 	}
-	lc.digest = chartDigest(ch)
-	if c.charts == nil {
-		c.charts = map[string]*loadedChart{}
+	if ch.Metadata == nil {
+		return nil, fmt.Errorf("chart %s: no Chart.yaml", key)
 	}
-	c.charts[key] = lc
-	return lc, nil
+	e.loaded = &loadedChart{pristine: ch, digest: chartDigest(ch)}
+	return e.loaded, nil
 }
 
-// loadWithFileDependencies loads a chart directory and resolves its
-// file:// dependencies from disk, as `helm dependency build` would, in
-// memory.
-func loadWithFileDependencies(dir string) (*chart.Chart, error) {
-	ch, err := loader.Load(dir)
+func plainName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, `/\`)
+}
+
+// loadDir loads a chart directory and resolves its file:// dependencies
+// in memory, as `helm dependency build` would on disk: each is loaded from
+// its directory (relative to the chart directory) with its own file://
+// dependencies, unless the chart already vendors a chart of that name under
+// charts/, which wins.
+func loadDir(dir string, visiting map[string]bool) (*chart.Chart, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if visiting[abs] {
+		return nil, fmt.Errorf("file:// dependency cycle through %s", abs)
+	}
+	visiting[abs] = true
+	defer delete(visiting, abs)
+
+	ch, err := loader.Load(abs)
 	if err != nil {
 		return nil, err
 	}
@@ -86,31 +141,142 @@ func loadWithFileDependencies(dir string) (*chart.Chart, error) {
 		return ch, nil
 	}
 	for _, dep := range ch.Metadata.Dependencies {
-		if dep == nil || !strings.HasPrefix(dep.Repository, "file://") {
+		if dep == nil || !strings.HasPrefix(dep.Repository, "file://") || hasDependency(ch, dep.Name) {
 			continue
 		}
-		present := false
-		for _, sub := range ch.Dependencies() {
-			if sub.Name() == dep.Name {
-				present = true
-			}
+		path := strings.TrimPrefix(dep.Repository, "file://")
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(abs, path)
 		}
-		if present {
-			continue
-		}
-		path := filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://"))
-		sub, err := loadWithFileDependencies(path)
+		sub, err := loadDir(path, visiting)
 		if err != nil {
 			return nil, fmt.Errorf("dependency %s (%s): %w", dep.Name, dep.Repository, err)
+		}
+		if sub.Name() != dep.Name {
+			return nil, fmt.Errorf("dependency %s (%s): the chart there is named %q", dep.Name, dep.Repository, sub.Name())
 		}
 		ch.AddDependency(sub)
 	}
 	return ch, nil
 }
 
-// fetchFromRepository downloads the newest version of a chart from a Helm
+func hasDependency(ch *chart.Chart, name string) bool {
+	for _, d := range ch.Dependencies() {
+		if d.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// copyChart copies what Helm's dependency processing and rendering modify
+// (metadata, dependency entries, values, the dependency tree); file
+// contents are shared, nothing writes them.
+func copyChart(src *chart.Chart) *chart.Chart {
+	dst := &chart.Chart{
+		Raw:       src.Raw,
+		Lock:      src.Lock,
+		Schema:    src.Schema,
+		Templates: slices.Clone(src.Templates),
+		Files:     slices.Clone(src.Files),
+		Values:    copyMap(src.Values),
+	}
+	if src.Metadata != nil {
+		md := *src.Metadata
+		md.Annotations = maps.Clone(src.Metadata.Annotations)
+		if src.Metadata.Dependencies != nil {
+			md.Dependencies = make([]*chart.Dependency, len(src.Metadata.Dependencies))
+			for i, d := range src.Metadata.Dependencies {
+				if d != nil {
+					dd := *d
+					md.Dependencies[i] = &dd
+				}
+			}
+		}
+		dst.Metadata = &md
+	}
+	for _, d := range src.Dependencies() {
+		dst.AddDependency(copyChart(d))
+	}
+	return dst
+}
+
+func copyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = copyValue(v)
+	}
+	return out
+}
+
+func copyValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		return copyMap(t)
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = copyValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// chartDigest hashes every file of a chart (Chart.yaml, values.yaml,
+// templates, files, vendored charts) and, recursively, of its
+// dependencies.
+func chartDigest(ch *chart.Chart) string {
+	h := sha256.New()
+	var walk func(path string, c *chart.Chart)
+	walk = func(path string, c *chart.Chart) {
+		fmt.Fprintf(h, "chart\x00%s\x00", path)
+		files := slices.Clone(c.Raw)
+		if len(files) == 0 { // a chart built in memory
+			meta, _ := json.Marshal(c.Metadata)
+			vals, _ := json.Marshal(c.Values)
+			files = append(append(slices.Clone(c.Templates), c.Files...),
+				&chart.File{Name: "\x00metadata", Data: meta}, &chart.File{Name: "\x00values", Data: vals})
+		}
+		slices.SortFunc(files, func(a, b *chart.File) int { return strings.Compare(a.Name, b.Name) })
+		for _, f := range files {
+			fmt.Fprintf(h, "%s\x00%d\x00", f.Name, len(f.Data))
+			h.Write(f.Data)
+		}
+		deps := slices.Clone(c.Dependencies())
+		slices.SortFunc(deps, func(a, b *chart.Chart) int { return strings.Compare(a.Name(), b.Name()) })
+		for _, d := range deps {
+			walk(path+"/"+d.Name(), d)
+		}
+	}
+	walk(ch.Name(), ch)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// releaseDigest is what decides whether a release must be upgraded: the
+// chart version, the digest of the chart's and its dependencies' files and
+// the canonical JSON (sorted keys) of the values.
+func releaseDigest(version, chartDigest string, values map[string]any) (string, error) {
+	if values == nil {
+		values = map[string]any{}
+	}
+	vals, err := json.Marshal(values)
+	if err != nil {
+		return "", fmt.Errorf("encoding values: %w", err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", version, chartDigest)
+	h.Write(vals)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// loadFromRepository downloads the newest version of a chart from a Helm
 // chart repository (index.yaml, packaged charts with their dependencies).
-func fetchFromRepository(repoURL, name string) ([]byte, error) {
+func loadFromRepository(repoURL, name string) (*chart.Chart, error) {
 	base, err := url.Parse(strings.TrimSuffix(repoURL, "/") + "/")
 	if err != nil {
 		return nil, fmt.Errorf("chart repository %q: %w", repoURL, err)
@@ -133,12 +299,18 @@ func fetchFromRepository(repoURL, name string) ([]byte, error) {
 	}
 	ref, err := url.Parse(cv.URLs[0])
 	if err != nil {
+		return nil, fmt.Errorf("chart repository %s: %s %s: %w", repoURL, name, cv.Version, err)
+	}
+	archive, err := httpGet(base.ResolveReference(ref).String())
+	if err != nil {
 		return nil, err
 	}
-	return httpGet(base.ResolveReference(ref).String())
+	return loader.LoadArchive(bytes.NewReader(archive))
 }
 
 var httpClient = &http.Client{Timeout: 2 * time.Minute}
+
+const maxArchive = 256 << 20
 
 func httpGet(u string) ([]byte, error) {
 	resp, err := httpClient.Get(u)
@@ -149,43 +321,12 @@ func httpGet(u string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
-	return io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-}
-
-// chartDigest hashes the metadata, templates, values and files of a chart
-// and its dependencies.
-func chartDigest(ch *chart.Chart) string {
-	h := sha256.New()
-	var walk func(c *chart.Chart)
-	walk = func(c *chart.Chart) {
-		meta, _ := json.Marshal(c.Metadata)
-		h.Write(meta)
-		files := append(append([]*chart.File{}, c.Templates...), c.Files...)
-		sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-		for _, f := range files {
-			fmt.Fprintf(h, "\x00%s\x00%d\x00", f.Name, len(f.Data))
-			h.Write(f.Data)
-		}
-		vals, _ := json.Marshal(c.Values)
-		h.Write(vals)
-		deps := append([]*chart.Chart{}, c.Dependencies()...)
-		sort.Slice(deps, func(i, j int) bool { return deps[i].Name() < deps[j].Name() })
-		for _, d := range deps {
-			walk(d)
-		}
-	}
-	walk(ch)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// releaseDigest is what decides whether an upgrade is needed: the chart
-// (with dependencies) and the final values.
-func releaseDigest(chartDigest string, values map[string]any) (string, error) {
-	vals, err := json.Marshal(values) // map keys are sorted: canonical
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxArchive+1))
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
-	sum := sha256.Sum256(append([]byte(chartDigest+"\x00"), vals...))
-	// Label values are at most 63 characters.
-	return hex.EncodeToString(sum[:])[:40], nil
+	if len(b) > maxArchive {
+		return nil, errors.New("GET " + u + ": more than 256 MiB")
+	}
+	return b, nil
 }

@@ -10,13 +10,16 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// restGetter is a genericclioptions.RESTClientGetter over a rest.Config,
-// with an in-memory discovery cache shared by every action.
+// restGetter is the genericclioptions.RESTClientGetter Helm needs, over a
+// rest.Config: no kubeconfig, no disk cache. One in-memory discovery cache
+// and one deferred RESTMapper (which resets itself when a kind is not
+// found, e.g. after a CRD appears) are shared by every action and by the
+// package's own deletions; nothing outside this package uses them.
 type restGetter struct {
 	cfg       *rest.Config
 	namespace string
 	discovery discovery.CachedDiscoveryInterface
-	mapper    meta.RESTMapper
+	mapper    meta.ResettableRESTMapper
 }
 
 func newRESTGetter(cfg *rest.Config) (*restGetter, error) {
@@ -28,8 +31,8 @@ func newRESTGetter(cfg *rest.Config) (*restGetter, error) {
 	return &restGetter{cfg: cfg, discovery: cached, mapper: restmapper.NewDeferredDiscoveryRESTMapper(cached)}, nil
 }
 
-// forNamespace returns a getter whose default namespace is ns, sharing the
-// caches.
+// forNamespace returns a getter whose default namespace (where Helm puts
+// objects whose manifest names none) is ns, sharing the caches.
 func (g *restGetter) forNamespace(ns string) *restGetter {
 	c := *g
 	c.namespace = ns

@@ -1,0 +1,1 @@
+{{- define "lib.greeting" -}}from-infra-lib{{- end -}}

@@ -1,0 +1,1 @@
+{{- define "vendored.greeting" -}}from-the-vendored-copy{{- end -}}
