@@ -55,7 +55,7 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			objects := 0
+			objects, kinds := 0, map[string]int{}
 			for _, s := range res.Services {
 				for _, rel := range s.Releases {
 					manifest, err := hm.Render(ctx, helm.Release{Name: rel.Name, Namespace: rel.Namespace, Group: rel.Group, Chart: rel.Chart, Values: rel.Values})
@@ -90,10 +90,11 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 							t.Errorf("release %s: %s %s refused: %v", rel.Name, gvk.Kind, obj.GetName(), err)
 						}
 						objects++
+						kinds[gvk.Kind]++
 					}
 				}
 			}
-			t.Logf("%s: %d services, %d objects accepted by server-side dry-run", f, len(res.Services), objects)
+			t.Logf("%s: %d services, %d objects accepted by server-side dry-run: %v", f, len(res.Services), objects, kinds)
 		})
 	}
 }

