@@ -31,8 +31,8 @@ verify-selftest: ## Prove that verify refuses hand-edited generated files.
 	hack/verify-codegen-selftest.sh
 
 .PHONY: test-env
-test-env: ## Build (once, cached) kube-apiserver, kube-controller-manager, kube-scheduler, etcd and kwok for the tests.
-	hack/build-cluster-bins.sh apiserver etcd kcm scheduler kwok
+test-env: ## Build (once, cached) kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and the Gateway API CRDs for the tests.
+	hack/build-cluster-bins.sh apiserver etcd kcm scheduler kwok gateway-crds
 
 .PHONY: test
 test: test-env ## Run all tests against a real kube-apiserver and etcd.

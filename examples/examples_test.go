@@ -31,7 +31,17 @@ import (
 
 func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 	charts := testenv.SharedCharts(t)
-	env := testenv.New(t, testenv.Options{})
+	// The app-gateway chart's Gateway API and Envoy Gateway objects need
+	// those CRDs.
+	repoCRDs, err := testenv.RepoCRDDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gatewayCRDs, err := testenv.GatewayCRDDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testenv.New(t, testenv.Options{CRDDirs: []string{repoCRDs, gatewayCRDs}})
 	_, ctx := ktesting.NewTestContext(t)
 	kube := kubernetes.NewForConfigOrDie(env.Config)
 	dyn := dynamic.NewForConfigOrDie(env.Config)

@@ -5,8 +5,12 @@
 #   $ROCKOON_CACHE/k8s-v<KUBE_VERSION>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl}
 #   $ROCKOON_CACHE/etcd-v<ETCD_VERSION>/bin/etcd
 #   $ROCKOON_CACHE/kwok-v<KWOK_VERSION>/bin/kwok
+#   $ROCKOON_CACHE/gateway-crds-v<GATEWAY_API_VERSION>-envoy-v<ENVOY_GATEWAY_VERSION>/*.yaml
+#     (target gateway-crds: the Gateway API (experimental channel: TCPRoute,
+#     UDPRoute) and Envoy Gateway CRDs the app-gateway chart's objects need,
+#     copied from the pinned modules)
 #
-# Usage: hack/build-cluster-bins.sh [apiserver|etcd|kcm|scheduler|kubectl|kwok|all]...
+# Usage: hack/build-cluster-bins.sh [apiserver|etcd|kcm|scheduler|kubectl|kwok|gateway-crds|all]...
 # Default: apiserver etcd (what pkg/testenv needs). Prints nothing but progress
 # on stderr; a component already in the cache is not rebuilt.
 set -euo pipefail
@@ -15,6 +19,8 @@ KUBE_VERSION="${KUBE_VERSION:-1.37.2}"
 STAGING_VERSION="${STAGING_VERSION:-0.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-3.7.3}"
 KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
+GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-1.6.3}"
+ENVOY_GATEWAY_VERSION="${ENVOY_GATEWAY_VERSION:-1.9.1}"
 CACHE="${ROCKOON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rockoon-go}"
 
 log() { echo "build-cluster-bins: $*" >&2; }
@@ -118,6 +124,26 @@ build_kwok() {
   fi
 }
 
+build_gateway_crds() {
+  local root="$CACHE/gateway-crds-v$GATEWAY_API_VERSION-envoy-v$ENVOY_GATEWAY_VERSION"
+  [[ -f "$root/.ready" ]] && return
+  log "fetching Gateway API v$GATEWAY_API_VERSION and Envoy Gateway v$ENVOY_GATEWAY_VERSION CRDs"
+  local tmp; tmp="$(mktemp -d)"
+  local gw eg
+  gw="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  eg="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/envoyproxy/gateway@v$ENVOY_GATEWAY_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  rm -rf "$tmp" "$root"
+  mkdir -p "$root"
+  # Only CustomResourceDefinitions (the channel directory also holds a
+  # ValidatingAdmissionPolicy).
+  for f in "$gw"/config/crd/experimental/gateway.networking.k8s.io_*.yaml \
+           "$eg"/charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_*.yaml; do
+    grep -q '^kind: CustomResourceDefinition' "$f" && cp "$f" "$root/"
+  done
+  chmod u+w "$root"/*.yaml
+  touch "$root/.ready"
+}
+
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(apiserver etcd)
 for t in "${targets[@]}"; do
@@ -128,7 +154,8 @@ for t in "${targets[@]}"; do
     kubectl) build_kube kubectl ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
-    all) build_kube kube-apiserver; build_etcd; build_kube kube-controller-manager; build_kube kube-scheduler; build_kube kubectl; build_kwok ;;
+    gateway-crds) build_gateway_crds ;;
+    all) build_kube kube-apiserver; build_etcd; build_kube kube-controller-manager; build_kube kube-scheduler; build_kube kubectl; build_kwok; build_gateway_crds ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
 done

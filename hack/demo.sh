@@ -25,7 +25,7 @@ trap cleanup EXIT INT TERM
 
 [[ -d "$CHARTS_DIR/openstack" ]] || { echo "demo: charts not found in $CHARTS_DIR (set CHARTS_DIR)" >&2; exit 1; }
 echo "demo: building (cluster binaries are cached in $ROCKOON_CACHE)"
-hack/build-cluster-bins.sh apiserver etcd kcm kubectl
+hack/build-cluster-bins.sh apiserver etcd kcm kubectl gateway-crds
 make --no-print-directory build
 go build -o "$WORK/localcluster" ./hack/localcluster
 KUBECTL="$ROCKOON_CACHE/k8s-v1.37.2/bin/kubectl"

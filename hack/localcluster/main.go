@@ -21,13 +21,28 @@ func main() {
 	kwok := flag.Bool("kwok", false, "also run kube-scheduler and kwok with fake nodes")
 	nodes := flag.Int("nodes", 1, "fake nodes to create with --kwok")
 	crds := flag.String("crds", "", "CRD directory (default: the repository's deploy/crds)")
+	gateway := flag.Bool("gateway-crds", true, "also install the Gateway API and Envoy Gateway CRDs (the app-gateway chart's objects; hack/build-cluster-bins.sh gateway-crds)")
 	flag.Parse()
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	opts := testenv.Options{ControllerManager: true, Scheduler: *kwok, Kwok: *kwok, Output: os.Stderr, StartTimeout: 2 * time.Minute}
-	if *crds != "" {
-		opts.CRDDirs = []string{*crds}
+	if *crds == "" {
+		d, err := testenv.RepoCRDDir()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "localcluster:", err)
+			os.Exit(1)
+		}
+		*crds = d
+	}
+	opts.CRDDirs = []string{*crds}
+	if *gateway {
+		d, err := testenv.GatewayCRDDir()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "localcluster:", err)
+			os.Exit(1)
+		}
+		opts.CRDDirs = append(opts.CRDDirs, d)
 	}
 	start, stop := context.WithTimeout(ctx, 5*time.Minute)
 	env, err := testenv.Start(start, opts)

@@ -12,7 +12,21 @@ const (
 	KubeVersion = "1.37.2"
 	EtcdVersion = "3.7.3"
 	KwokVersion = "0.8.0"
+	// Gateway API and Envoy Gateway: CRDs only (the app-gateway chart's
+	// objects).
+	GatewayAPIVersion   = "1.6.3"
+	EnvoyGatewayVersion = "1.9.1"
 )
+
+// GatewayCRDDir returns the cached directory of the Gateway API
+// (experimental channel) and Envoy Gateway CRDs, for Options.CRDDirs.
+func GatewayCRDDir() (string, error) {
+	d := filepath.Join(CacheDir(), "gateway-crds-v"+GatewayAPIVersion+"-envoy-v"+EnvoyGatewayVersion)
+	if _, err := os.Stat(filepath.Join(d, ".ready")); err != nil {
+		return "", fmt.Errorf("Gateway API CRDs not found at %s (fetch them with `make test-env` / hack/build-cluster-bins.sh gateway-crds): %w", d, err)
+	}
+	return d, nil
+}
 
 // CacheDir is where hack/build-cluster-bins.sh puts the binaries.
 func CacheDir() string {
