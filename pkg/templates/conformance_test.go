@@ -139,6 +139,12 @@ func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
 	for k, v := range common["images"].(map[string]any) {
 		images[k] = fmt.Sprint(v)
 	}
+	// A context may override images (e.g. binaries behind a local proxy).
+	if ci, ok := args["images"].(map[string]any); ok {
+		for k, v := range ci {
+			images[k] = fmt.Sprint(v)
+		}
+	}
 	data["images"] = images
 	data["spec"] = spec
 	data["namespace"] = "openstack"
@@ -149,6 +155,23 @@ func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
 		enabled = append(enabled, s.(string))
 	}
 	data["enabled_services"] = enabled
+	// service_policy: the original's golden tests give every policy service
+	// the stub {<svc>_rule1: <svc>_value1} (its default policy file in
+	// production); the dashboard gets one per chart.
+	svcOf := map[string]string{}
+	for s, c := range ServiceCharts {
+		svcOf[c] = s
+	}
+	stub := func(s string) map[string]any { return map[string]any{s + "_rule1": s + "_value1"} }
+	if svc == "dashboard" {
+		all := map[string]any{}
+		for _, c := range PolicyServices {
+			all[c] = stub(svcOf[c])
+		}
+		data["service_policy"] = all
+	} else if c, ok := ServiceCharts[svc]; ok && contains(PolicyServices, c) {
+		data["service_policy"] = stub(svc)
+	}
 	data["service_charts"] = ServiceCharts
 	data["pod_networks"] = DefaultPodNetworks()
 	return data

@@ -53,6 +53,14 @@ var ServiceCharts = map[string]string{
 	"stepler": "stepler", "metric-storage": "aetos",
 }
 
+// PolicyServices are the charts whose default policy the original hands
+// their service template as service_policy (its os_policy_services), in
+// the original's order; the dashboard gets all of them.
+var PolicyServices = []string{
+	"cinder", "nova", "designate", "keystone", "glance", "neutron", "heat", "octavia",
+	"barbican", "placement", "ironic", "aodh", "panko", "gnocchi", "masakari",
+}
+
 // IngressTargets are the objects ("<svc>:<chart>:<Kind>:<name>") that
 // receive traffic from other pods of the cloud (the original's child-object
 // graph: API servers behind the ingress, databases, message queues, …);
