@@ -4,11 +4,12 @@ import "sort"
 
 // Names of the Secrets the original generates (namespace of the cloud).
 const (
-	AdminUsersSecret      = "openstack-admin-users"
-	GaleraSecret          = "generated-galera-passwords"
-	RabbitMQGuestSecret   = "generated-rabbitmq-password"
-	KeystoneFernetData    = "keystone-fernet-data"
-	KeystoneCredentialKey = "keystone-credential-data"
+	AdminUsersSecret           = "openstack-admin-users"
+	GaleraSecret               = "generated-galera-passwords"
+	RabbitMQGuestSecret        = "generated-rabbitmq-password"
+	KeystoneFernetData         = "keystone-fernet-data"
+	KeystoneCredentialKey      = "keystone-credential-data"
+	OIDCCryptoPassphraseSecret = "oidc-crypto-passphrase"
 )
 
 // ServiceSecretName is the rotation pair base name of a service's
@@ -40,6 +41,14 @@ func Galera() Spec {
 func RabbitMQGuest() Spec {
 	return Spec{Name: RabbitMQGuestSecret, Fields: []Field{
 		{Key: "password", Generate: func() any { return Password(32) }},
+	}}
+}
+
+// OIDCCryptoPassphrase is the Secret of keystone's mod_auth_openidc
+// session encryption passphrase (identity federation).
+func OIDCCryptoPassphrase() Spec {
+	return Spec{Name: OIDCCryptoPassphraseSecret, Fields: []Field{
+		{Key: "passphrase", Generate: func() any { return Password(32) }},
 	}}
 }
 

@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"rockoon.dev/rockoon/pkg/credentials"
@@ -125,7 +126,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	}
 	seen := map[string]string{}
 	for _, svc := range templated {
-		data, err := r.serviceArgs(ctx, svc, common)
+		data, err := r.serviceArgs(ctx, svc, mspec, common)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
 		}
@@ -203,7 +204,7 @@ func (r *Renderer) commonArgs(ctx context.Context, enabled []string) (*commonArg
 	return c, nil
 }
 
-func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (map[string]any, error) {
+func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string]any, c *commonArgs) (map[string]any, error) {
 	data := map[string]any{"admin_creds": c.adminCreds, "guest_creds": c.guestCreds}
 	if pair, ok := c.servicePairs[svc]; ok {
 		data["credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
@@ -229,6 +230,41 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, c *commonArgs) (
 				return nil, err
 			}
 		}
+		data["credentials_secret_name"] = credentials.KeystoneCredentialKey
+		data["fernet_secret_name"] = credentials.KeystoneFernetData
+	}
+	// Default policies: the controller ships none (the charts' own stay in
+	// force), so every policy service gets an empty controller-default file.
+	if svc == "dashboard" {
+		policies := map[string]any{}
+		for _, c := range templates.PolicyServices {
+			policies[c] = map[string]any{}
+		}
+		data["service_policy"] = policies
+		data["os_policy_services"] = templates.PolicyServices
+	} else if chart, ok := ServiceCharts[svc]; ok && slices.Contains(templates.PolicyServices, chart) {
+		data["service_policy"] = map[string]any{}
+	}
+	if svc == "identity" || svc == "dashboard" {
+		fed, err := r.federation(ctx, mspec)
+		if err != nil {
+			return nil, err
+		}
+		data["federation"] = fed
 	}
 	return data, nil
+}
+
+// federation is the federation argument; the oidc-crypto-passphrase Secret
+// is only created when federation is on.
+func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[string]any, error) {
+	probe, err := Federation(mspec, "")
+	if err != nil || probe == nil {
+		return nil, err
+	}
+	sec, err := r.Store.Secret(ctx, credentials.OIDCCryptoPassphrase())
+	if err != nil {
+		return nil, fmt.Errorf("OIDC crypto passphrase: %w", err)
+	}
+	return Federation(mspec, string(sec["passphrase"]))
 }
