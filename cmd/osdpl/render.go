@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
+	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/osdpl"
 	"rockoon.dev/rockoon/pkg/render"
@@ -31,10 +32,12 @@ type renderOptions struct {
 	namespace     string
 	imagesBaseURL string
 	binaryBaseURL string
+	// cephKeys is the data of the openstack-ceph-keys Secret (file or cluster).
+	cephKeys map[string][]byte
 }
 
 func (o *renderOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.file, "filename", "f", "", "OpenStackDeployment YAML (may also hold the value_from Secrets)")
+	cmd.Flags().StringVarP(&o.file, "filename", "f", "", "OpenStackDeployment YAML (may also hold the value_from Secrets and the Ceph exchange Secret openstack-ceph-keys)")
 	cmd.Flags().StringVar(&o.kubeconfig, "kubeconfig", "", "Read the credential and value_from Secrets of the cluster (read-only); placeholders otherwise")
 	cmd.Flags().StringVarP(&o.namespace, "namespace", "n", "", "Namespace of the cloud (default: the object's, else openstack)")
 	cmd.Flags().StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
@@ -100,6 +103,17 @@ func (o *renderOptions) input(warn io.Writer) (spec map[string]any, name, ns str
 			if err := json.Unmarshal(j, &s); err != nil {
 				return nil, "", "", nil, fmt.Errorf("%s: Secret %s: %w", o.file, head.Metadata.Name, err)
 			}
+			if s.Name == ceph.KeysSecret {
+				// The Ceph exchange Secret (Ceph-backed services).
+				o.cephKeys = s.Data
+				for k, v := range s.StringData {
+					if o.cephKeys == nil {
+						o.cephKeys = map[string][]byte{}
+					}
+					o.cephKeys[k] = []byte(v)
+				}
+				continue
+			}
 			if s.Labels[osdpl.SecretLabel] != "true" {
 				fmt.Fprintf(warn, "warning: Secret %s lacks label %s=true: value_from ignores it\n", s.Name, osdpl.SecretLabel)
 				continue
@@ -147,6 +161,11 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 				secrets[s.Name] = s.Data
 			}
 		}
+		if o.cephKeys == nil {
+			if s, err := kube.CoreV1().Secrets(ceph.SharedNamespace).Get(ctx, ceph.KeysSecret, metav1.GetOptions{}); err == nil {
+				o.cephKeys = s.Data
+			}
+		}
 		if cm, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, name+"-artifacts", metav1.GetOptions{}); err == nil {
 			if doc, ok := cm.Data[fmt.Sprint(spec["openstack_version"])]; ok {
 				if err := yaml.Unmarshal([]byte(doc), &in.ArtifactOverrides); err != nil {
@@ -156,6 +175,11 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 		}
 	}
 	in.Secrets = render.PlaceholderSecrets(spec, secrets)
+	if o.cephKeys != nil {
+		if in.CephKeys, err = ceph.ParseKeys(o.cephKeys); err != nil {
+			return nil, "", err
+		}
+	}
 	res, err := r.Render(ctx, in)
 	if err != nil {
 		return nil, "", err

@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 
+	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
 	"rockoon.dev/rockoon/pkg/helm"
@@ -18,14 +19,15 @@ import (
 
 type runOptions struct {
 	*operator.Options
-	chartsDir     string
-	chartRepo     string
-	disableHooks  bool
-	maxParallel   int
-	helmTimeout   time.Duration
-	imagesBaseURL string
-	binaryBaseURL string
-	resync        time.Duration
+	chartsDir           string
+	chartRepo           string
+	disableHooks        bool
+	maxParallel         int
+	helmTimeout         time.Duration
+	imagesBaseURL       string
+	binaryBaseURL       string
+	resync              time.Duration
+	cephSharedNamespace string
 }
 
 func newRunCommand() *cobra.Command {
@@ -51,6 +53,7 @@ func newRunCommand() *cobra.Command {
 	fs.StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
 	fs.StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
 	fs.DurationVar(&o.resync, "resync-period", 10*time.Minute, "Reconcile an unchanged OpenStackDeployment this often, to repair drift")
+	fs.StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "Namespace of the Ceph exchange Secrets (openstack-ceph-keys); env OSCTL_CEPH_SHARED_NAMESPACE")
 	return cmd
 }
 
@@ -79,7 +82,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		c, err := osdpl.New(ctx, osdpl.Config{
 			Namespace: o.Namespace, FieldManager: o.FieldManager(),
 			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
-			ControllerHost: osdpl.Hostname(), Resync: o.resync,
+			ControllerHost: osdpl.Hostname(), Resync: o.resync, CephSharedNamespace: o.cephSharedNamespace,
 		}, kube, lcm, informer, osdpl.HelmReleases{Manager: hm}, rt.Metrics)
 		if err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 	"k8s.io/klog/v2"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	lcmscheme "rockoon.dev/rockoon/pkg/client/clientset/versioned/scheme"
 	lcminformers "rockoon.dev/rockoon/pkg/client/informers/externalversions/lcm/v1alpha1"
@@ -39,6 +40,9 @@ type Config struct {
 	// Resync is how often an unchanged osdpl is reconciled anyway, to
 	// repair drift; default 10 minutes.
 	Resync time.Duration
+	// CephSharedNamespace holds the Ceph exchange Secrets; default
+	// openstack-ceph-shared.
+	CephSharedNamespace string
 }
 
 // Controller reconciles the OpenStackDeployment of one namespace.
@@ -59,6 +63,9 @@ func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm version
 	informer lcminformers.OpenStackDeploymentInformer, releases Releases, metrics *operator.Metrics) (*Controller, error) {
 	if cfg.Resync == 0 {
 		cfg.Resync = 10 * time.Minute
+	}
+	if cfg.CephSharedNamespace == "" {
+		cfg.CephSharedNamespace = ceph.SharedNamespace
 	}
 	utilruntimeMust(lcmscheme.AddToScheme(scheme.Scheme))
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/templates"
@@ -289,6 +290,18 @@ func (c *Controller) renderInput(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 	}
 	for _, s := range secrets.Items {
 		in.Secrets[s.Name] = s.Data
+	}
+	// The Ceph exchange Secret: absent means no Ceph (yet); its update is
+	// a reconcile trigger through status.watched.ceph (ceph-exchange).
+	keys, err := c.kube.CoreV1().Secrets(c.cfg.CephSharedNamespace).Get(ctx, ceph.KeysSecret, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return render.Input{}, fmt.Errorf("reading Secret %s/%s: %w", c.cfg.CephSharedNamespace, ceph.KeysSecret, err)
+	default:
+		if in.CephKeys, err = ceph.ParseKeys(keys.Data); err != nil {
+			return render.Input{}, err
+		}
 	}
 	cm, err := c.kube.CoreV1().ConfigMaps(osdpl.Namespace).Get(ctx, osdpl.Name+"-artifacts", metav1.GetOptions{})
 	switch {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 
+	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/templates"
@@ -24,6 +25,18 @@ type Input struct {
 	// ArtifactOverrides replace images of the release's artifact list (the
 	// <osdpl>-artifacts ConfigMap's entry for openstack_version).
 	ArtifactOverrides map[string]string
+	// CephKeys is the parsed openstack-ceph-keys exchange Secret; nil when
+	// the cloud has no Ceph (yet).
+	CephKeys *ceph.Keys
+}
+
+// cephUsers are the Ceph users whose keys each Ceph-consuming service gets
+// (the `ceph` argument) and whose <user>-rbd-keyring Secrets it needs.
+var cephUsers = map[string][]string{
+	"compute":            {"nova", "cinder"},
+	"image":              {"glance"},
+	"block-storage":      {"cinder", "nova"},
+	"shared-file-system": {"manila"},
 }
 
 // Release is one Helm release with its final values.
@@ -128,6 +141,9 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	for _, svc := range templated {
 		data, err := r.serviceArgs(ctx, svc, mspec, common)
 		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", svc, err)
+		}
+		if err := r.cephArgs(ctx, svc, mspec, in.CephKeys, data); err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
 		}
 		data["spec"] = mspec
@@ -267,4 +283,45 @@ func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[st
 		return nil, fmt.Errorf("OIDC crypto passphrase: %w", err)
 	}
 	return Federation(mspec, string(sec["passphrase"]))
+}
+
+// cephArgs sets is_ceph_enabled and, when the cloud has Ceph keys, the
+// `ceph` argument of a Ceph-consuming service, creating its users'
+// <user>-rbd-keyring Secrets first (created once, as the original: a
+// rotated key is not propagated). is_ceph_enabled (the original's name) is
+// true when Ceph keys exist and block storage is on Ceph
+// (features.cinder.volume: enabled unless false, backend ceph by default).
+func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]any, keys *ceph.Keys, data map[string]any) error {
+	if keys != nil && keys.RGWInternalCACert != "" && (svc == "identity" || svc == "dashboard") {
+		// Their public CA bundle includes the internal RGW's CA.
+		data["rgw_internal_cacert"] = keys.RGWInternalCACert
+	}
+	users, ok := cephUsers[svc]
+	if !ok {
+		return nil
+	}
+	enabled := keys != nil
+	if v, ok := layering.Get(mspec, "features", "cinder", "volume", "enabled").(bool); ok && !v {
+		enabled = false
+	}
+	if b, ok := layering.Get(mspec, "features", "cinder", "volume", "backend").(string); ok && b != "" && b != "ceph" {
+		enabled = false
+	}
+	data["is_ceph_enabled"] = enabled
+	if keys == nil {
+		return nil
+	}
+	for _, u := range users {
+		user, ok := keys.Users[u]
+		if !ok {
+			continue
+		}
+		key := user.Key
+		spec := credentials.Spec{Name: ceph.KeyringSecret(u), Fields: []credentials.Field{{Key: "key", Generate: func() any { return key }}}}
+		if _, err := r.Store.Secret(ctx, spec); err != nil {
+			return fmt.Errorf("Ceph keyring Secret %s: %w", spec.Name, err)
+		}
+	}
+	data["ceph"] = keys.TemplateArg(users...)
+	return nil
 }

@@ -1,0 +1,6 @@
+// Package ceph owns the data contract between the cloud and its Ceph
+// cluster (the original's ceph_api): the Secret openstack-ceph-keys that
+// the Ceph side writes into the shared namespace (admin key, monitors, RGW
+// URLs, and one cephx user per OpenStack consumer with its pools), parsed
+// into the `ceph` template argument of the Ceph-backed services.
+package ceph

@@ -1,0 +1,138 @@
+package ceph
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+)
+
+// Names of the exchange contract.
+const (
+	// SharedNamespace is the default namespace of the exchange Secrets.
+	SharedNamespace = "openstack-ceph-shared"
+	// KeysSecret is written by the Ceph side, read by the cloud.
+	KeysSecret = "openstack-ceph-keys"
+)
+
+// userRoles are the pool roles each OpenStack Ceph user consumes.
+var userRoles = map[string][]string{
+	"nova":   {"ephemeral", "vms"},
+	"cinder": {"volumes", "backup"},
+	"glance": {"images"},
+	"manila": {},
+}
+
+// Pool is one Ceph pool of a user.
+type Pool struct {
+	Name string
+	Role string
+}
+
+// User is one cephx user of an OpenStack consumer.
+type User struct {
+	// Name is the OpenStack-side name (nova, cinder, glance, manila).
+	Name string
+	// KeyName is the cephx entity (client.nova).
+	KeyName string
+	// Key is the cephx key.
+	Key string
+	// Pools are the user's pools of the roles it consumes.
+	Pools []Pool
+}
+
+// Keys is the parsed openstack-ceph-keys Secret.
+type Keys struct {
+	AdminKey          string
+	MonEndpoints      []string // ip:port
+	RGWInternal       string
+	RGWExternal       string
+	RGWInternalCACert string
+	Users             map[string]User
+}
+
+// ParseKeys parses the data of the openstack-ceph-keys Secret. Keys it does
+// not know are ignored, as in the original.
+func ParseKeys(data map[string][]byte) (*Keys, error) {
+	k := &Keys{
+		AdminKey:          strings.TrimSpace(string(data["client.admin"])),
+		RGWInternal:       strings.TrimSpace(string(data["rgw_internal"])),
+		RGWExternal:       strings.TrimSpace(string(data["rgw_external"])),
+		RGWInternalCACert: string(data["rgw_internal_cacert"]),
+		Users:             map[string]User{},
+	}
+	for _, ep := range strings.Split(strings.TrimSpace(string(data["mon_endpoints"])), ",") {
+		ep = strings.TrimSpace(ep)
+		if ep == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(ep); err != nil {
+			return nil, fmt.Errorf("%s: mon_endpoints: %q is not ip:port: %w", KeysSecret, ep, err)
+		}
+		k.MonEndpoints = append(k.MonEndpoints, ep)
+	}
+	for name, roles := range userRoles {
+		raw, ok := data[name]
+		if !ok {
+			continue
+		}
+		parts := strings.Split(strings.TrimSpace(string(raw)), ";")
+		if len(parts) < 2 || parts[1] == "" {
+			return nil, fmt.Errorf("%s: %s: want <keyName>;<cephxKey>[;<pool>:<role>:<deviceClass>...]", KeysSecret, name)
+		}
+		u := User{Name: name, KeyName: parts[0], Key: parts[1]}
+		for _, p := range parts[2:] {
+			if p == "" {
+				continue
+			}
+			f := strings.Split(p, ":")
+			if len(f) < 2 {
+				return nil, fmt.Errorf("%s: %s: pool %q: want <pool>:<role>[:<deviceClass>]", KeysSecret, name, p)
+			}
+			for _, r := range roles {
+				if f[1] == r {
+					u.Pools = append(u.Pools, Pool{Name: f[0], Role: f[1]})
+				}
+			}
+		}
+		sort.Slice(u.Pools, func(i, j int) bool { return u.Pools[i].Name < u.Pools[j].Name })
+		k.Users[name] = u
+	}
+	return k, nil
+}
+
+// KeyringSecret is the name of the Secret holding a user's key in the
+// cloud's namespace (data.key).
+func KeyringSecret(user string) string { return user + "-rbd-keyring" }
+
+// TemplateArg is the `ceph` template argument for the given users, as the
+// original: ceph.<user> = {username, keyring, secrets, pools: {<pool>:
+// {name, role}}} and ceph.mon_host = [ip:port...]. Users the Secret lacks
+// are left out.
+func (k *Keys) TemplateArg(users ...string) map[string]any {
+	arg := map[string]any{}
+	for _, name := range users {
+		u, ok := k.Users[name]
+		if !ok {
+			continue
+		}
+		pools := map[string]any{}
+		for _, p := range u.Pools {
+			pools[p.Name] = map[string]any{"name": p.Name, "role": p.Role}
+		}
+		arg[name] = map[string]any{
+			"username": name,
+			"keyring":  u.Key,
+			"secrets":  KeyringSecret(name),
+			"pools":    pools,
+		}
+	}
+	if len(k.MonEndpoints) > 0 {
+		mons := make([]any, len(k.MonEndpoints))
+		for i, m := range k.MonEndpoints {
+			mons[i] = m
+		}
+		arg["mon_host"] = mons
+	}
+	return arg
+}

@@ -1,0 +1,82 @@
+package render
+
+import (
+	"context"
+	"testing"
+
+	"rockoon.dev/rockoon/pkg/ceph"
+	"rockoon.dev/rockoon/pkg/credentials"
+)
+
+// recordingStore records the Secrets asked for and generates their values.
+type recordingStore struct{ secrets map[string]map[string][]byte }
+
+func (s *recordingStore) Secret(_ context.Context, spec credentials.Spec) (map[string][]byte, error) {
+	data := map[string][]byte{}
+	for _, f := range spec.Fields {
+		data[f.Key] = []byte(f.Generate().(string))
+	}
+	s.secrets[spec.Name] = data
+	return data, nil
+}
+
+func (s *recordingStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[string][]byte, error) {
+	d, err := s.Secret(ctx, spec)
+	return [2]map[string][]byte{d, d}, err
+}
+
+func TestCephArgs(t *testing.T) {
+	keys, err := ceph.ParseKeys(map[string][]byte{
+		"mon_endpoints":       []byte("10.0.0.1:6789"),
+		"nova":                []byte("client.nova;AQDnova==;vms-hdd:vms:hdd"),
+		"glance":              []byte("client.glance;AQDglance==;images-hdd:images:hdd"),
+		"rgw_internal_cacert": []byte("RGW CA"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &recordingStore{secrets: map[string]map[string][]byte{}}
+	r := &Renderer{Store: store}
+	ctx := context.Background()
+
+	data := map[string]any{}
+	if err := r.cephArgs(ctx, "image", map[string]any{}, keys, data); err != nil {
+		t.Fatal(err)
+	}
+	if data["is_ceph_enabled"] != true || data["ceph"].(map[string]any)["glance"] == nil {
+		t.Errorf("image with Ceph keys: %v", data)
+	}
+	if got := string(store.secrets["glance-rbd-keyring"]["key"]); got != "AQDglance==" {
+		t.Errorf("glance-rbd-keyring key %q", got)
+	}
+	if _, ok := store.secrets["nova-rbd-keyring"]; ok {
+		t.Error("image must not create nova's keyring")
+	}
+
+	// Block storage off Ceph: keys passed, is_ceph_enabled false.
+	data = map[string]any{}
+	mspec := map[string]any{"features": map[string]any{"cinder": map[string]any{"volume": map[string]any{"enabled": false}}}}
+	if err := r.cephArgs(ctx, "compute", mspec, keys, data); err != nil {
+		t.Fatal(err)
+	}
+	if data["is_ceph_enabled"] != false || data["ceph"].(map[string]any)["nova"] == nil {
+		t.Errorf("compute, cinder volumes off: %v", data)
+	}
+
+	// No Ceph at all: no argument, nothing created; identity gets no CA.
+	store.secrets = map[string]map[string][]byte{}
+	data = map[string]any{}
+	if err := r.cephArgs(ctx, "compute", map[string]any{}, nil, data); err != nil {
+		t.Fatal(err)
+	}
+	if data["is_ceph_enabled"] != false || data["ceph"] != nil || len(store.secrets) != 0 {
+		t.Errorf("no Ceph: %v, secrets %v", data, store.secrets)
+	}
+	data = map[string]any{}
+	if err := r.cephArgs(ctx, "identity", map[string]any{}, keys, data); err != nil {
+		t.Fatal(err)
+	}
+	if data["rgw_internal_cacert"] != "RGW CA" || data["ceph"] != nil {
+		t.Errorf("identity: %v", data)
+	}
+}
