@@ -33,15 +33,7 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 	charts := testenv.SharedCharts(t)
 	// The app-gateway chart's Gateway API and Envoy Gateway objects need
 	// those CRDs.
-	repoCRDs, err := testenv.RepoCRDDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gatewayCRDs, err := testenv.GatewayCRDDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := testenv.New(t, testenv.Options{CRDDirs: []string{repoCRDs, gatewayCRDs}})
+	env := testenv.New(t, testenv.Options{GatewayCRDs: true})
 	_, ctx := ktesting.NewTestContext(t)
 	kube := kubernetes.NewForConfigOrDie(env.Config)
 	dyn := dynamic.NewForConfigOrDie(env.Config)

@@ -27,23 +27,10 @@ func main() {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	opts := testenv.Options{ControllerManager: true, Scheduler: *kwok, Kwok: *kwok, Output: os.Stderr, StartTimeout: 2 * time.Minute}
-	if *crds == "" {
-		d, err := testenv.RepoCRDDir()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "localcluster:", err)
-			os.Exit(1)
-		}
-		*crds = d
+	if *crds != "" {
+		opts.CRDDirs = []string{*crds}
 	}
-	opts.CRDDirs = []string{*crds}
-	if *gateway {
-		d, err := testenv.GatewayCRDDir()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "localcluster:", err)
-			os.Exit(1)
-		}
-		opts.CRDDirs = append(opts.CRDDirs, d)
-	}
+	opts.GatewayCRDs = *gateway
 	start, stop := context.WithTimeout(ctx, 5*time.Minute)
 	env, err := testenv.Start(start, opts)
 	stop()

@@ -37,7 +37,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, testenv.Options{}, func(e *testenv.Env) {
+	os.Exit(testenv.Main(m, testenv.Options{GatewayCRDs: true}, func(e *testenv.Env) {
 		env = e
 		kube = kubernetes.NewForConfigOrDie(env.Config)
 		lcm = versioned.NewForConfigOrDie(env.Config)

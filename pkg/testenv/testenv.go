@@ -35,6 +35,9 @@ type Options struct {
 	CRDDirs []string
 	// NoCRDs skips CRD installation.
 	NoCRDs bool
+	// GatewayCRDs also installs the cached Gateway API and Envoy Gateway
+	// CRDs (GatewayCRDDir), which the app-gateway chart's objects need.
+	GatewayCRDs bool
 	// ControllerManager also runs kube-controller-manager (garbage
 	// collector, workload controllers, service-account tokens).
 	ControllerManager bool
@@ -146,6 +149,13 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 				return nil, err
 			}
 			dirs = []string{d}
+		}
+		if opts.GatewayCRDs {
+			d, err := GatewayCRDDir()
+			if err != nil {
+				return nil, err
+			}
+			dirs = append(dirs, d)
 		}
 		if err := InstallCRDs(ctx, env.Config, dirs...); err != nil {
 			return nil, err
