@@ -53,6 +53,16 @@ func TestCephArgs(t *testing.T) {
 		t.Error("image must not create nova's keyring")
 	}
 
+	// Glance on a file backend: no Ceph for image even with keys.
+	data = map[string]any{}
+	fileGlance := map[string]any{"features": map[string]any{"glance": map[string]any{"backends": map[string]any{"file": map[string]any{}}}}}
+	if err := r.cephArgs(ctx, "image", fileGlance, keys, data); err != nil {
+		t.Fatal(err)
+	}
+	if data["is_ceph_enabled"] != false {
+		t.Errorf("image on a file backend: %v", data)
+	}
+
 	// Block storage off Ceph: keys passed, is_ceph_enabled false.
 	data = map[string]any{}
 	mspec := map[string]any{"features": map[string]any{"cinder": map[string]any{"volume": map[string]any{"enabled": false}}}}
@@ -78,5 +88,27 @@ func TestCephArgs(t *testing.T) {
 	}
 	if data["rgw_internal_cacert"] != "RGW CA" || data["ceph"] != nil {
 		t.Errorf("identity: %v", data)
+	}
+}
+
+// keystone_creds: accounts borrowed from the other enabled services' active
+// credentials, only of services that are enabled.
+func TestBorrowedKeystoneAccounts(t *testing.T) {
+	ctx := context.Background()
+	r := &Renderer{Store: PlaceholderStore{}}
+	c, err := r.commonArgs(ctx, []string{"compute", "networking", "placement"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := r.serviceArgs(ctx, "compute", map[string]any{}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := data["keystone_creds"].(map[string]any)
+	if len(kc) != 2 {
+		t.Errorf("compute borrows neutron and placement only (cinder, ironic are not enabled): %v", kc)
+	}
+	if pw := kc["neutron"].(map[string]any)["password"]; pw != "PLACEHOLDER:generated-networking-passwords:identity.neutron.password" {
+		t.Errorf("neutron account from the networking Secret: %v", pw)
 	}
 }

@@ -30,6 +30,16 @@ type Input struct {
 	CephKeys *ceph.Keys
 }
 
+// borrowedAccounts are the Keystone accounts a service's template gets
+// from other services' credentials (keystone_creds): service key of the
+// owner → account.
+var borrowedAccounts = map[string][][2]string{
+	"compute":            {{"networking", "neutron"}, {"placement", "placement"}, {"block-storage", "cinder"}, {"baremetal", "ironic"}},
+	"networking":         {{"compute", "nova"}, {"dns", "designate"}, {"baremetal", "ironic"}},
+	"baremetal":          {{"networking", "neutron"}, {"compute", "nova"}, {"image", "glance"}},
+	"shared-file-system": {{"networking", "neutron"}, {"block-storage", "cinder"}, {"image", "glance"}, {"compute", "nova"}},
+}
+
 // cephUsers are the Ceph users whose keys each Ceph-consuming service gets
 // (the `ceph` argument) and whose <user>-rbd-keyring Secrets it needs.
 var cephUsers = map[string][]string{
@@ -225,6 +235,18 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 	if pair, ok := c.servicePairs[svc]; ok {
 		data["credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
 	}
+	// Accounts borrowed from the other enabled services' active credentials.
+	borrowed := map[string]any{}
+	for _, b := range borrowedAccounts[svc] {
+		pair, ok := c.servicePairs[b[0]]
+		if !ok {
+			continue
+		}
+		if acc, ok := layering.Get(credentials.DecodeAll(pair[0]), "identity", b[1]).(map[string]any); ok {
+			borrowed[b[1]] = acc
+		}
+	}
+	data["keystone_creds"] = borrowed
 	switch svc {
 	case "database":
 		galera, err := r.Store.Secret(ctx, credentials.Galera())
@@ -289,8 +311,10 @@ func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[st
 // `ceph` argument of a Ceph-consuming service, creating its users'
 // <user>-rbd-keyring Secrets first (created once, as the original: a
 // rotated key is not propagated). is_ceph_enabled (the original's name) is
-// true when Ceph keys exist and block storage is on Ceph
-// (features.cinder.volume: enabled unless false, backend ceph by default).
+// true when Ceph keys exist and the service's storage is on Ceph: for image
+// rbd backends (or none: the implicit rbd default), for the others block
+// storage (features.cinder.volume: enabled unless false, backend ceph by
+// default).
 func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]any, keys *ceph.Keys, data map[string]any) error {
 	if keys != nil && keys.RGWInternalCACert != "" && (svc == "identity" || svc == "dashboard") {
 		// Their public CA bundle includes the internal RGW's CA.
@@ -301,11 +325,21 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		return nil
 	}
 	enabled := keys != nil
-	if v, ok := layering.Get(mspec, "features", "cinder", "volume", "enabled").(bool); ok && !v {
-		enabled = false
-	}
-	if b, ok := layering.Get(mspec, "features", "cinder", "volume", "backend").(string); ok && b != "" && b != "ceph" {
-		enabled = false
+	if svc == "image" {
+		// Glance uses Ceph when it has rbd backends, or no backends at all
+		// (the implicit rbd default).
+		if backends, ok := layering.Get(mspec, "features", "glance", "backends").(map[string]any); ok && len(backends) > 0 {
+			if _, rbd := backends["rbd"]; !rbd {
+				enabled = false
+			}
+		}
+	} else {
+		if v, ok := layering.Get(mspec, "features", "cinder", "volume", "enabled").(bool); ok && !v {
+			enabled = false
+		}
+		if b, ok := layering.Get(mspec, "features", "cinder", "volume", "backend").(string); ok && b != "" && b != "ceph" {
+			enabled = false
+		}
 	}
 	data["is_ceph_enabled"] = enabled
 	if keys == nil {
