@@ -112,3 +112,36 @@ func TestBorrowedKeystoneAccounts(t *testing.T) {
 		t.Errorf("neutron account from the networking Secret: %v", pw)
 	}
 }
+
+// compute's extra arguments: metadata secret from networking, SSH keys, and
+// the TLS material only when enabled.
+func TestComputeArgs(t *testing.T) {
+	ctx := context.Background()
+	r := &Renderer{Store: PlaceholderStore{}}
+	c, err := r.commonArgs(ctx, []string{"compute", "networking"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{}
+	if err := r.computeArgs(ctx, map[string]any{}, c, data); err != nil {
+		t.Fatal(err)
+	}
+	if data["metadata_secret"] != "PLACEHOLDER:generated-networking-passwords:metadata_secret" || data["ssh_credentials"] == nil {
+		t.Errorf("compute args: %v", data)
+	}
+	if data["libvirt_certs"] != nil || data["libvirt_vnc_certs"] != nil {
+		t.Errorf("TLS material without TLS: %v", data)
+	}
+	mspec := map[string]any{"public_domain_name": "example.test", "features": map[string]any{"nova": map[string]any{
+		"libvirt": map[string]any{"tls": map[string]any{"enabled": true}},
+		"console": map[string]any{"novnc": map[string]any{"tls": map[string]any{"enabled": true}}},
+	}}}
+	data = map[string]any{}
+	if err := r.computeArgs(ctx, mspec, c, data); err != nil {
+		t.Fatal(err)
+	}
+	if data["libvirt_certs"].(map[string]any)["cert"] != "PLACEHOLDER:libvirt-server-tls-certs:cert" ||
+		data["libvirt_vnc_certs"].(map[string]any)["server_key"] != "PLACEHOLDER:libvirt-vnc-tls-certs:server_key" {
+		t.Errorf("TLS material: %v", data)
+	}
+}

@@ -271,6 +271,11 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		data["credentials_secret_name"] = credentials.KeystoneCredentialKey
 		data["fernet_secret_name"] = credentials.KeystoneFernetData
 	}
+	if svc == "compute" {
+		if err := r.computeArgs(ctx, mspec, c, data); err != nil {
+			return nil, err
+		}
+	}
 	// Default policies: the controller ships none (the charts' own stay in
 	// force), so every policy service gets an empty controller-default file.
 	if svc == "dashboard" {
@@ -357,5 +362,37 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		}
 	}
 	data["ceph"] = keys.TemplateArg(users...)
+	return nil
+}
+
+// computeArgs are nova's extra arguments: the metadata proxy secret shared
+// with networking, the migration SSH keys, and the libvirt and VNC TLS
+// certificates when those are enabled (all generated once, kept).
+func (r *Renderer) computeArgs(ctx context.Context, mspec map[string]any, c *commonArgs, data map[string]any) error {
+	if pair, ok := c.servicePairs["networking"]; ok {
+		data["metadata_secret"] = credentials.DecodeAll(pair[0])["metadata_secret"]
+	}
+	keys, err := r.Store.Secret(ctx, credentials.SSHKeys(credentials.NovaSSHSecret))
+	if err != nil {
+		return fmt.Errorf("nova SSH keys: %w", err)
+	}
+	data["ssh_credentials"] = credentials.DecodeAll(keys)
+	nova, _ := layering.Get(mspec, "features", "nova").(map[string]any)
+	if layering.Get(nova, "libvirt", "tls", "enabled") == true {
+		ca, err := r.Store.Secret(ctx, credentials.SelfSignedCA(credentials.LibvirtServerTLS, "libvirt-server"))
+		if err != nil {
+			return fmt.Errorf("libvirt TLS CA: %w", err)
+		}
+		data["libvirt_certs"] = credentials.DecodeAll(ca)
+	}
+	if layering.Get(nova, "console", "novnc", "tls", "enabled") == true {
+		public, _ := mspec["public_domain_name"].(string)
+		internal, _ := mspec["internal_domain_name"].(string)
+		pack, err := r.Store.Secret(ctx, credentials.CertificatePack(credentials.LibvirtVNCTLS, "*."+public, "*."+internal))
+		if err != nil {
+			return fmt.Errorf("VNC TLS certificates: %w", err)
+		}
+		data["libvirt_vnc_certs"] = credentials.DecodeAll(pack)
+	}
 	return nil
 }
