@@ -22,6 +22,7 @@ import (
 	"k8s.io/klog/v2/ktesting"
 	"sigs.k8s.io/yaml"
 
+	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/render"
@@ -48,14 +49,46 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
-			spec, ns := loadExample(t, f)
-			if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-				t.Fatal(err)
+			ex := loadExample(t, f)
+			spec, ns := ex.spec, ex.namespace
+			// The example's own objects (Secrets, the OpenStackDeployment
+			// itself: its schema and CEL rules) pass a server-side dry-run.
+			for _, obj := range ex.objects {
+				objNS := obj.GetNamespace()
+				if objNS == "" {
+					objNS = ns
+				}
+				if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: objNS}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+					t.Fatal(err)
+				}
+				gvk := obj.GroupVersionKind()
+				m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ri dynamic.ResourceInterface = dyn.Resource(m.Resource)
+				if m.Scope.Name() == meta.RESTScopeNameNamespace {
+					ri = dyn.Resource(m.Resource).Namespace(objNS)
+				}
+				if _, err := ri.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil && !apierrors.IsAlreadyExists(err) {
+					t.Errorf("%s %s refused: %v", gvk.Kind, obj.GetName(), err)
+				}
+			}
+			in := render.Input{Spec: spec, Namespace: ns, Secrets: render.PlaceholderSecrets(spec, nil), ImagesBaseURL: "registry.example"}
+			if ex.cephKeys != nil {
+				keys, err := ceph.ParseKeys(ex.cephKeys)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in.CephKeys = keys
 			}
 			r := &render.Renderer{Templates: templates.New(), Store: render.PlaceholderStore{}}
-			res, err := r.Render(ctx, render.Input{Spec: spec, Namespace: ns, Secrets: render.PlaceholderSecrets(spec, nil), ImagesBaseURL: "registry.example"})
+			res, err := r.Render(ctx, in)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(res.Untemplated) > 0 {
+				t.Errorf("services without a template: %v", res.Untemplated)
 			}
 			objects, kinds := 0, map[string]int{}
 			for _, s := range res.Services {
@@ -101,35 +134,61 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 	}
 }
 
-func loadExample(t *testing.T, path string) (map[string]any, string) {
+// example is the content of one example file.
+type example struct {
+	spec      map[string]any
+	namespace string
+	cephKeys  map[string][]byte
+	// objects are all documents of the file (Secrets, the osdpl).
+	objects []*unstructured.Unstructured
+}
+
+func loadExample(t *testing.T, path string) example {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ex example
 	for _, doc := range strings.Split(string(data), "\n---") {
 		j, err := yaml.YAMLToJSON([]byte(doc))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var head struct {
-			Kind     string
-			Metadata metav1.ObjectMeta
-		}
-		_ = json.Unmarshal(j, &head)
-		if head.Kind != "OpenStackDeployment" {
+		obj := &unstructured.Unstructured{}
+		if err := json.Unmarshal(j, &obj.Object); err != nil || len(obj.Object) == 0 {
 			continue
 		}
-		v, err := layering.FromJSON(j)
-		if err != nil {
-			t.Fatal(err)
+		ex.objects = append(ex.objects, obj)
+		switch obj.GetKind() {
+		case "Secret":
+			if obj.GetName() == ceph.KeysSecret {
+				var s corev1.Secret
+				if err := json.Unmarshal(j, &s); err != nil {
+					t.Fatal(err)
+				}
+				ex.cephKeys = s.Data
+				if ex.cephKeys == nil {
+					ex.cephKeys = map[string][]byte{}
+				}
+				for k, v := range s.StringData {
+					ex.cephKeys[k] = []byte(v)
+				}
+			}
+		case "OpenStackDeployment":
+			v, err := layering.FromJSON(j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex.spec = v.(map[string]any)["spec"].(map[string]any)
+			ex.namespace = obj.GetNamespace()
+			if ex.namespace == "" {
+				ex.namespace = "openstack"
+			}
 		}
-		ns := head.Metadata.Namespace
-		if ns == "" {
-			ns = "openstack"
-		}
-		return v.(map[string]any)["spec"].(map[string]any), ns
 	}
-	t.Fatalf("%s has no OpenStackDeployment", path)
-	return nil, ""
+	if ex.spec == nil {
+		t.Fatalf("%s has no OpenStackDeployment", path)
+	}
+	return ex
 }

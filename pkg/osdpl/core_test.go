@@ -1,0 +1,269 @@
+package osdpl_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2/ktesting"
+	"sigs.k8s.io/yaml"
+
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/credentials"
+	"rockoon.dev/rockoon/pkg/helm"
+	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/osdpl"
+	"rockoon.dev/rockoon/pkg/render"
+	"rockoon.dev/rockoon/pkg/templates"
+	"rockoon.dev/rockoon/pkg/testenv"
+)
+
+// coreServices are the services of the core preset on epoxy.
+var coreServices = []string{
+	"app-gateway", "compute", "coordination", "dashboard", "database", "identity", "image",
+	"ingress", "memcached", "messaging", "networking", "placement",
+}
+
+const coreDoc = `
+apiVersion: lcm.mirantis.com/v1alpha1
+kind: OpenStackDeployment
+metadata: {name: core}
+spec:
+  openstack_version: epoxy
+  preset: core
+  size: single
+  public_domain_name: cloud.example.test
+  local_volume_storage_class: local-path
+  persistent_volume_storage_class: local-path
+  features:
+    ssl:
+      public_endpoints:
+        ca_cert:  {value_from: {secret_key_ref: {name: lab-tls, key: ca_cert}}}
+        api_cert: {value_from: {secret_key_ref: {name: lab-tls, key: api_cert}}}
+        api_key:  {value_from: {secret_key_ref: {name: lab-tls, key: api_key}}}
+    neutron:
+      tunnel_interface: eth1
+      external_networks:
+        - physnet: physnet1
+          interface: eth2
+          bridge: br-ex
+          network_types: [flat]
+    nova:
+      live_migration_interface: eth1
+      images: {backend: qcow2}
+    glance:
+      backends:
+        file:
+          local: {default: true, pvc: {size: 10Gi, storage_class_name: local-path}}
+    cinder:
+      volume: {enabled: false}
+`
+
+// TestCorePresetInstalledThroughRealCharts installs the whole core preset
+// (single size) through the controller, the real Helm driver and the real
+// openstack-helm charts into the test API server (no pods run there, so
+// nothing waits for readiness), then checks the release set, the
+// namespaces and decisive values of every release: images of the epoxy
+// artifact list, endpoints, and credentials taken from the Secrets.
+func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
+	charts := testenv.SharedCharts(t)
+	_, ctx := ktesting.NewTestContext(t)
+	ns := "core"
+	setup(t, ns)
+	m, err := helm.New(env.Config, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 2 * time.Minute, MaxParallel: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, ns, osdpl.HelmReleases{Manager: m})
+	var o lcmv1alpha1.OpenStackDeployment
+	if err := yaml.Unmarshal([]byte(coreDoc), &o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(ctx, &o, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitStateWithin(t, ns, "core", lcmv1alpha1.StateApplied, 4*time.Minute)
+
+	// Every core service applied, with the releases it owns.
+	var owned []string
+	for _, svc := range coreServices {
+		s, ok := st.Status.Services[svc]
+		if !ok || len(s.Releases) == 0 {
+			t.Errorf("service %s: not applied (%+v); services %v", svc, s, keys(st.Status.Services))
+			continue
+		}
+		owned = append(owned, s.Releases...)
+	}
+	sort.Strings(owned)
+	list, err := m.List(ctx, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var installed []string
+	for _, r := range list {
+		installed = append(installed, r.Name)
+	}
+	sort.Strings(installed)
+	if strings.Join(installed, ",") != strings.Join(owned, ",") {
+		t.Errorf("Helm releases %v, the services own %v", installed, owned)
+	}
+	t.Logf("%d releases: %v", len(installed), installed)
+
+	artifacts, err := templates.New().Artifacts("epoxy", "reg.example", "https://binary.mirantis.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := secretJSON(t, ns, credentials.AdminUsersSecret)
+	for _, name := range installed {
+		vals, err := m.GetValues(ctx, ns, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Images: every tag is the epoxy artifact of that key.
+		tags, _ := layering.Get(vals, "images", "tags").(map[string]any)
+		if len(tags) == 0 {
+			t.Errorf("%s: no images.tags", name)
+		}
+		for k, v := range tags {
+			if want, ok := artifacts[k]; !ok || v != want {
+				t.Errorf("%s: images.tags.%s = %v, want the epoxy artifact %q", name, k, v, want)
+			}
+		}
+		// Endpoints: public hosts under the public domain.
+		if h, ok := layering.Get(vals, "endpoints", "identity", "host_fqdn_override", "public", "host").(string); ok && h != "keystone.cloud.example.test" {
+			t.Errorf("%s: keystone public host %q", name, h)
+		}
+		// Credentials from the Secrets: the admin account everywhere, each
+		// service's own database user.
+		if pw, ok := layering.Get(vals, "endpoints", "identity", "auth", "admin", "password").(string); ok && pw != admin["identity"]["password"] {
+			t.Errorf("%s: keystone admin password is not the one of %s", name, credentials.AdminUsersSecret)
+		}
+		if pw, ok := layering.Get(vals, "endpoints", "oslo_db", "auth", "admin", "password").(string); ok && pw != admin["database"]["password"] {
+			t.Errorf("%s: database root password is not the one of %s", name, credentials.AdminUsersSecret)
+		}
+	}
+	checked := 0
+	for svc, chart := range render.ServiceCharts {
+		s, ok := st.Status.Services[svc]
+		if !ok {
+			continue
+		}
+		creds := secretJSON(t, ns, credentials.ServiceSecretName(svc))
+		var db struct{ User credentials.UserPass }
+		if err := json.Unmarshal([]byte(mustJSON(creds["database"])), &db); err != nil {
+			t.Fatal(err)
+		}
+		main := "openstack-" + chart
+		if !contains(s.Releases, main) {
+			continue
+		}
+		vals, err := m.GetValues(ctx, ns, main)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := layering.Get(vals, "endpoints", "oslo_db", "auth", chart, "password"); got != db.User.Password {
+			t.Errorf("%s: %s database password %v is not the one of %s", main, chart, got, credentials.ServiceSecretName(svc))
+		}
+		checked++
+	}
+	if checked < 5 {
+		t.Errorf("service database credentials checked in %d releases, want every OpenStack service of the preset", checked)
+	}
+	// Nova's migration SSH keys: generated once into their Secret, handed
+	// to the chart; the metadata proxy secret is networking's.
+	sshKeys, err := kube.CoreV1().Secrets(ns).Get(ctx, credentials.NovaSSHSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nova, err := m.GetValues(ctx, ns, "openstack-nova")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := layering.Get(nova, "conf", "ssh_public"); got != strings.TrimSpace(string(sshKeys.Data["public"]))+"\n" {
+		t.Errorf("nova ssh_public %v is not the one of %s", got, credentials.NovaSSHSecret)
+	}
+	netCreds, _ := kube.CoreV1().Secrets(ns).Get(ctx, credentials.ServiceSecretName("networking"), metav1.GetOptions{})
+	neutron, err := m.GetValues(ctx, ns, "openstack-neutron")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := layering.Get(neutron, "conf", "metadata_agent", "DEFAULT", "metadata_proxy_shared_secret"); got != string(netCreds.Data["metadata_secret"]) {
+		t.Errorf("neutron metadata secret %v is not the one of %s", got, credentials.ServiceSecretName("networking"))
+	}
+	if got := layering.Get(nova, "conf", "nova", "neutron", "metadata_proxy_shared_secret"); got != string(netCreds.Data["metadata_secret"]) {
+		t.Errorf("nova metadata secret %v is not networking's", got)
+	}
+	// The cloud's namespace only: every release and its objects.
+	for _, r := range list {
+		if r.Namespace != ns {
+			t.Errorf("release %s in namespace %s", r.Name, r.Namespace)
+		}
+	}
+}
+
+func waitStateWithin(t *testing.T, ns, name string, want lcmv1alpha1.LCMState, timeout time.Duration) *lcmv1alpha1.OpenStackDeploymentStatus {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err == nil && st.Status.OSDPL != nil && st.Status.OSDPL.State == want {
+			return st
+		}
+		if time.Now().After(deadline) {
+			o, _ := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(context.Background(), name, metav1.GetOptions{})
+			var conds []string
+			if o != nil {
+				for _, c := range o.Status.Conditions {
+					conds = append(conds, fmt.Sprintf("%s=%s %s: %s", c.Type, c.Status, c.Reason, c.Message))
+				}
+			}
+			t.Fatalf("osdplst %s/%s did not reach %s: %+v\nconditions: %s\nevents: %s", ns, name, want, st, strings.Join(conds, "\n"), strings.Join(events(t, ns), "\n"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// secretJSON decodes a credentials Secret whose values are JSON objects.
+func secretJSON(t *testing.T, ns, name string) map[string]map[string]any {
+	t.Helper()
+	s, err := kube.CoreV1().Secrets(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for k, v := range s.Data {
+		var m map[string]any
+		if json.Unmarshal(v, &m) == nil {
+			out[k] = m
+		}
+	}
+	return out
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
