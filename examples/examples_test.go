@@ -4,6 +4,7 @@
 package examples
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -143,7 +144,7 @@ type example struct {
 	objects []*unstructured.Unstructured
 }
 
-func loadExample(t *testing.T, path string) example {
+func loadExample(t testing.TB, path string) example {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -191,4 +192,38 @@ func loadExample(t *testing.T, path string) example {
 		t.Fatalf("%s has no OpenStackDeployment", path)
 	}
 	return ex
+}
+
+// BenchmarkCoreSingleThroughCharts: the whole path of one reconcile minus
+// the API server, for the core preset on one node — render every service
+// (layering, templates, override layers) and then every release through its
+// real chart with Helm's engine.
+func BenchmarkCoreSingleThroughCharts(b *testing.B) {
+	charts := testenv.SharedCharts(b)
+	hm, err := helm.New(nil, helm.Options{ChartsDir: charts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ex := loadExample(b, "core-single-epoxy.yaml")
+	ctx := context.Background()
+	r := &render.Renderer{Templates: templates.New(), Store: render.PlaceholderStore{}}
+	in := render.Input{Spec: ex.spec, Namespace: ex.namespace, Secrets: render.PlaceholderSecrets(ex.spec, nil), ImagesBaseURL: "registry.example"}
+	releases := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := r.Render(ctx, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		releases = 0
+		for _, s := range res.Services {
+			for _, rel := range s.Releases {
+				if _, err := hm.Render(ctx, helm.Release{Name: rel.Name, Namespace: rel.Namespace, Group: rel.Group, Chart: rel.Chart, Values: rel.Values}); err != nil {
+					b.Fatal(err)
+				}
+				releases++
+			}
+		}
+	}
+	b.ReportMetric(float64(releases), "releases/op")
 }

@@ -61,7 +61,9 @@ func SSHKeys(name string) Spec {
 			"public":  string(ssh.MarshalAuthorizedKey(pub)),
 		}, nil
 	})
-	return Spec{Name: name, Fields: []Field{{Key: "private", Generate: f("private")}, {Key: "public", Generate: f("public")}}}
+	return Spec{Name: name, Atomic: true, Fields: []Field{
+		{Key: "private", Generate: f("private"), Opaque: true}, {Key: "public", Generate: f("public"), Opaque: true},
+	}}
 }
 
 // SelfSignedCA is a Secret with a self-signed CA certificate (CN cn, 10
@@ -75,8 +77,9 @@ func SelfSignedCA(name, cn string) Spec {
 		}
 		return map[string]string{"cert": cert, "key": key, "cert_all": cert + key}, nil
 	})
-	return Spec{Name: name, Fields: []Field{
-		{Key: "cert", Generate: f("cert")}, {Key: "key", Generate: f("key")}, {Key: "cert_all", Generate: f("cert_all")},
+	return Spec{Name: name, Atomic: true, Fields: []Field{
+		{Key: "cert", Generate: f("cert"), Opaque: true}, {Key: "key", Generate: f("key"), Opaque: true},
+		{Key: "cert_all", Generate: f("cert_all"), Opaque: true},
 	}}
 }
 
@@ -102,9 +105,9 @@ func CertificatePack(name, cn, dnsName string) Spec {
 	})
 	var fields []Field
 	for _, k := range []string{"ca_cert", "ca_key", "server_cert", "server_key", "client_cert", "client_key"} {
-		fields = append(fields, Field{Key: k, Generate: f(k)})
+		fields = append(fields, Field{Key: k, Generate: f(k), Opaque: true})
 	}
-	return Spec{Name: name, Fields: fields}
+	return Spec{Name: name, Atomic: true, Fields: fields}
 }
 
 // newCertificate creates a certificate and its RSA key, self-signed when

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -174,5 +175,34 @@ func TestKeystoneKeysSeededFromTheOriginalsOlderSecrets(t *testing.T) {
 	cred, err := credentials.Ensure(ctx, kube, ns, "test", specs[1])
 	if err != nil || len(cred) != 0 {
 		t.Errorf("keystone-credential-data without an older Secret is created empty: %v %v", cred, err)
+	}
+}
+
+// TestEnsureKeyPairIsAtomic: an SSH key pair is created once and kept; a
+// Secret holding only one half is refused with an error naming both, and
+// nothing is changed (completing it would pair a new public key with the
+// old private one).
+func TestEnsureKeyPairIsAtomic(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "key-pair")
+	first, err := credentials.Ensure(ctx, kube, ns, "test", credentials.SSHKeys(credentials.NovaSSHSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := credentials.Ensure(ctx, kube, ns, "test", credentials.SSHKeys(credentials.NovaSSHSecret))
+	if err != nil || !reflect.DeepEqual(first, again) {
+		t.Fatalf("a second Ensure changed the key pair: %v", err)
+	}
+	half := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "half-pair"}, Data: map[string][]byte{"private": first["private"]}}
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, half, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = credentials.Ensure(ctx, kube, ns, "test", credentials.SSHKeys("half-pair"))
+	if err == nil || !strings.Contains(err.Error(), "public") || !strings.Contains(err.Error(), "half-pair") {
+		t.Fatalf("half a key pair: want an error naming the Secret and the missing key, got %v", err)
+	}
+	got, _ := kube.CoreV1().Secrets(ns).Get(ctx, "half-pair", metav1.GetOptions{})
+	if len(got.Data) != 1 || string(got.Data["private"]) != string(first["private"]) {
+		t.Errorf("the half Secret was changed: %v", got.Data)
 	}
 }

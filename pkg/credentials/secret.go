@@ -25,6 +25,10 @@ const PriorityAnnotation = "openstack.lcm.mirantis.com/secret_priority"
 type Field struct {
 	Key      string
 	Generate func() any
+	// Opaque marks a plain string value (a key, a certificate): present, it
+	// is never regenerated to be compared, and placeholders need not
+	// generate it.
+	Opaque bool
 }
 
 // Spec describes a generated Secret.
@@ -36,6 +40,11 @@ type Spec struct {
 	CopyFrom string
 	// Type defaults to Opaque.
 	Type corev1.SecretType
+	// Atomic fields belong together (a key pair, a certificate and its
+	// key): they are generated together, and a Secret holding only some of
+	// them is an error (completing it would mismatch the halves; the
+	// present ones are never replaced).
+	Atomic bool
 }
 
 // Ensure makes sure the Secret exists with every field: a missing Secret is
@@ -123,6 +132,19 @@ func fillMissing(spec Spec, existing map[string][]byte) (map[string][]byte, []st
 	if data == nil {
 		data = map[string][]byte{}
 	}
+	if spec.Atomic {
+		var present, missing []string
+		for _, f := range spec.Fields {
+			if _, ok := data[f.Key]; ok {
+				present = append(present, f.Key)
+			} else {
+				missing = append(missing, f.Key)
+			}
+		}
+		if len(present) > 0 && len(missing) > 0 {
+			return nil, nil, fmt.Errorf("Secret %s holds %v but not %v, which belong together: restore the missing keys or delete the Secret to have all generated anew", spec.Name, present, missing)
+		}
+	}
 	var added []string
 	for _, f := range spec.Fields {
 		cur, ok := data[f.Key]
@@ -133,6 +155,9 @@ func fillMissing(spec Spec, existing map[string][]byte) (map[string][]byte, []st
 			}
 			data[f.Key] = v
 			added = append(added, f.Key)
+			continue
+		}
+		if f.Opaque {
 			continue
 		}
 		gen := f.Generate()

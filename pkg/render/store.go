@@ -100,6 +100,10 @@ type PlaceholderStore struct{}
 func (PlaceholderStore) Secret(_ context.Context, spec credentials.Spec) (map[string][]byte, error) {
 	data := map[string][]byte{}
 	for _, f := range spec.Fields {
+		if f.Opaque {
+			data[f.Key] = []byte("PLACEHOLDER:" + spec.Name + ":" + f.Key)
+			continue
+		}
 		v := placeholder(spec.Name+":"+f.Key, f.Generate())
 		if s, ok := v.(string); ok {
 			data[f.Key] = []byte(s)
