@@ -60,9 +60,12 @@ func TestRenderIsDeterministicAndOffline(t *testing.T) {
 	for _, d := range docs {
 		names = append(names, d.Release)
 	}
-	// The demo's services, infrastructure wave first (by service key), then
-	// identity.
-	want := []string{"openstack-app-gateway", "etcd", "openstack-mariadb", "ingress-openstack", "openstack-memcached", "openstack-rabbitmq", "openstack-keystone"}
+	// The demo's services (the core preset) in waves, by service key within
+	// a wave: infrastructure, identity, image/networking/placement, then
+	// compute and dashboard.
+	want := []string{"openstack-app-gateway", "etcd", "openstack-mariadb", "ingress-openstack", "openstack-memcached", "openstack-rabbitmq",
+		"openstack-keystone", "openstack-glance", "openstack-openvswitch", "openstack-neutron", "openstack-placement",
+		"openstack-libvirt", "openstack-nova", "openstack-horizon"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("json output releases %v, want %v", names, want)
 	}
