@@ -23,10 +23,11 @@ import (
 	"rockoon.dev/rockoon/pkg/testenv"
 )
 
-// coreServices are the services of the core preset on epoxy.
+// coreServices are the services of the core preset on epoxy the
+// controller manages in a new cloud (the legacy ingress only on request).
 var coreServices = []string{
 	"app-gateway", "compute", "coordination", "dashboard", "database", "identity", "image",
-	"ingress", "memcached", "messaging", "networking", "placement",
+	"memcached", "messaging", "networking", "placement",
 }
 
 const coreDoc = `
@@ -203,6 +204,19 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 		if r.Namespace != ns {
 			t.Errorf("release %s in namespace %s", r.Name, r.Namespace)
 		}
+	}
+
+	// The legacy ingress: installed when migration.ingress.state is
+	// present, uninstalled when absent.
+	patchSpec(t, ns, "core", `{"spec":{"migration":{"ingress":{"state":"present"}}}}`)
+	st = waitState(t, ns, "core", lcmv1alpha1.StateApplied, st.Status.OSDPL.Fingerprint)
+	if revs := revisionsOf(t, m, ns); revs["ingress-openstack"] != 1 {
+		t.Errorf("ingress-openstack not installed with migration.ingress.state present: %v", revs)
+	}
+	patchSpec(t, ns, "core", `{"spec":{"migration":{"ingress":{"state":"absent"}}}}`)
+	waitState(t, ns, "core", lcmv1alpha1.StateApplied, st.Status.OSDPL.Fingerprint)
+	if revs := revisionsOf(t, m, ns); revs["ingress-openstack"] != 0 || len(revs) != len(installed) {
+		t.Errorf("ingress-openstack not removed with migration.ingress.state absent: %v", revs)
 	}
 }
 

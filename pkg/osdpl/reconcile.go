@@ -59,6 +59,7 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		return c.failRender(ctx, osdpl, err)
 	}
 	logger.V(2).Info("Rendered", "fingerprint", res.Fingerprint, "services", len(res.Services), "untemplated", res.Untemplated)
+	res.Services = ingressManaged(in.Spec, st, res.Services)
 
 	// Services recorded in osdplst but not rendered any more are removed,
 	// in reverse wave order, before anything is applied.
@@ -493,6 +494,25 @@ func union(a, b []string) []string {
 	for _, x := range b {
 		if !contains(out, x) {
 			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ingressManaged applies the original's rule for the legacy nginx ingress:
+// it is managed only when spec.migration.ingress.state is "present" or the
+// cloud already has it (recorded in the osdplst); "absent" removes it. New
+// clouds are served by app-gateway.
+func ingressManaged(mspec map[string]any, st *lcmv1alpha1.OpenStackDeploymentStatus, services []render.Service) []render.Service {
+	state, _ := layering.Get(mspec, "migration", "ingress", "state").(string)
+	_, installed := st.Status.Services["ingress"]
+	if state == "present" || (installed && state != "absent") {
+		return services
+	}
+	out := services[:0:0]
+	for _, s := range services {
+		if s.Key != "ingress" {
+			out = append(out, s)
 		}
 	}
 	return out
