@@ -68,3 +68,16 @@ func BenchmarkRenderKeystone(b *testing.B) {
 		}
 	}
 }
+
+// A chart that fails to render names the release and the value path.
+func TestRenderErrorNamesReleaseAndValuePath(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	m, err := New(nil, Options{ChartsDir: realCharts(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Render(ctx, keystoneRelease(map[string]any{"conf": map[string]any{"keystone": "not a map"}}))
+	if err == nil || !strings.Contains(err.Error(), "release openstack/openstack-keystone") || !strings.Contains(err.Error(), ".Values.conf.keystone.") {
+		t.Fatalf("want an error naming the release and the value path, got %v", err)
+	}
+}
