@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -33,7 +34,8 @@ type renderOptions struct {
 	imagesBaseURL string
 	binaryBaseURL string
 	// cephKeys is the data of the openstack-ceph-keys Secret (file or cluster).
-	cephKeys map[string][]byte
+	cephKeys            map[string][]byte
+	cephSharedNamespace string
 }
 
 func (o *renderOptions) addFlags(cmd *cobra.Command) {
@@ -42,6 +44,7 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.namespace, "namespace", "n", "", "Namespace of the cloud (default: the object's, else openstack)")
 	cmd.Flags().StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
 	cmd.Flags().StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
+	cmd.Flags().StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "With --kubeconfig: namespace of the Ceph exchange Secret openstack-ceph-keys; env OSCTL_CEPH_SHARED_NAMESPACE")
 	_ = cmd.MarkFlagRequired("filename")
 }
 
@@ -162,7 +165,13 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 			}
 		}
 		if o.cephKeys == nil {
-			if s, err := kube.CoreV1().Secrets(ceph.SharedNamespace).Get(ctx, ceph.KeysSecret, metav1.GetOptions{}); err == nil {
+			s, err := kube.CoreV1().Secrets(o.cephSharedNamespace).Get(ctx, ceph.KeysSecret, metav1.GetOptions{})
+			switch {
+			case apierrors.IsNotFound(err):
+				// No Ceph in this cluster (yet), as the controller sees it.
+			case err != nil:
+				return nil, "", fmt.Errorf("reading Secret %s/%s: %w", o.cephSharedNamespace, ceph.KeysSecret, err)
+			default:
 				o.cephKeys = s.Data
 			}
 		}
@@ -175,10 +184,14 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 		}
 	}
 	in.Secrets = render.PlaceholderSecrets(spec, secrets)
-	if o.cephKeys != nil {
+	switch {
+	case o.cephKeys != nil:
 		if in.CephKeys, err = ceph.ParseKeys(o.cephKeys); err != nil {
 			return nil, "", err
 		}
+	case o.kubeconfig == "":
+		// Offline, like every other credential: deterministic placeholders.
+		in.CephKeys = ceph.Placeholder()
 	}
 	res, err := r.Render(ctx, in)
 	if err != nil {
@@ -232,7 +245,7 @@ func writeReleases(w io.Writer, res *render.Result, _ string, format, dir string
 		return fmt.Errorf("--output %q: want yaml or json", format)
 	}
 	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
 		}
 		for _, d := range list {
@@ -240,7 +253,7 @@ func writeReleases(w io.Writer, res *render.Result, _ string, format, dir string
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(filepath.Join(dir, d.Release+"."+format), b, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, d.Release+"."+format), b, 0o600); err != nil {
 				return err
 			}
 		}

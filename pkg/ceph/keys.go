@@ -1,6 +1,7 @@
 package ceph
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -14,6 +15,9 @@ const (
 	// KeysSecret is written by the Ceph side, read by the cloud.
 	KeysSecret = "openstack-ceph-keys"
 )
+
+// ErrMalformed wraps every parse error of the exchange Secret.
+var ErrMalformed = errors.New("malformed Ceph exchange Secret")
 
 // userRoles are the pool roles each OpenStack Ceph user consumes.
 var userRoles = map[string][]string{
@@ -67,7 +71,7 @@ func ParseKeys(data map[string][]byte) (*Keys, error) {
 			continue
 		}
 		if _, _, err := net.SplitHostPort(ep); err != nil {
-			return nil, fmt.Errorf("%s: mon_endpoints: %q is not ip:port: %w", KeysSecret, ep, err)
+			return nil, fmt.Errorf("%w %s: mon_endpoints: %q is not ip:port: %w", ErrMalformed, KeysSecret, ep, err)
 		}
 		k.MonEndpoints = append(k.MonEndpoints, ep)
 	}
@@ -78,7 +82,7 @@ func ParseKeys(data map[string][]byte) (*Keys, error) {
 		}
 		parts := strings.Split(strings.TrimSpace(string(raw)), ";")
 		if len(parts) < 2 || parts[1] == "" {
-			return nil, fmt.Errorf("%s: %s: want <keyName>;<cephxKey>[;<pool>:<role>:<deviceClass>...]", KeysSecret, name)
+			return nil, fmt.Errorf("%w %s: %s: want <keyName>;<cephxKey>[;<pool>:<role>:<deviceClass>...]", ErrMalformed, KeysSecret, name)
 		}
 		u := User{Name: name, KeyName: parts[0], Key: parts[1]}
 		for _, p := range parts[2:] {
@@ -87,7 +91,7 @@ func ParseKeys(data map[string][]byte) (*Keys, error) {
 			}
 			f := strings.Split(p, ":")
 			if len(f) < 2 {
-				return nil, fmt.Errorf("%s: %s: pool %q: want <pool>:<role>[:<deviceClass>]", KeysSecret, name, p)
+				return nil, fmt.Errorf("%w %s: %s: pool %q: want <pool>:<role>[:<deviceClass>]", ErrMalformed, KeysSecret, name, p)
 			}
 			for _, r := range roles {
 				if f[1] == r {
@@ -135,4 +139,21 @@ func (k *Keys) TemplateArg(users ...string) map[string]any {
 		arg["mon_host"] = mons
 	}
 	return arg
+}
+
+// Placeholder returns deterministic stand-in keys for rendering without a
+// cluster (osdpl render offline): every user with the key
+// "PLACEHOLDER:openstack-ceph-keys:<user>" and one pool per role named
+// after it, monitors on a documentation address.
+func Placeholder() *Keys {
+	k := &Keys{AdminKey: "PLACEHOLDER:" + KeysSecret + ":client.admin", MonEndpoints: []string{"192.0.2.1:6789"}, Users: map[string]User{}}
+	for name, roles := range userRoles {
+		u := User{Name: name, KeyName: "client." + name, Key: "PLACEHOLDER:" + KeysSecret + ":" + name}
+		for _, r := range roles {
+			u.Pools = append(u.Pools, Pool{Name: r, Role: r})
+		}
+		sort.Slice(u.Pools, func(i, j int) bool { return u.Pools[i].Name < u.Pools[j].Name })
+		k.Users[name] = u
+	}
+	return k
 }

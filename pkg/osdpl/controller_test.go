@@ -25,6 +25,7 @@ import (
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
+	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/osdpl"
 	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/testenv"
@@ -105,11 +106,19 @@ func (m *memReleases) names() []string {
 // run starts a controller for ns; the returned func stops it and waits.
 func run(t *testing.T, ns string, rel osdpl.Releases) func() {
 	t.Helper()
+	return runWith(t, osdpl.Config{Namespace: ns}, rel)
+}
+
+// runWith runs the controller with cfg (Namespace set; test defaults for
+// the rest).
+func runWith(t *testing.T, cfg osdpl.Config, rel osdpl.Releases) func() {
+	t.Helper()
+	ns := cfg.Namespace
+	cfg.FieldManager, cfg.ImagesBaseURL, cfg.ControllerHost = "test", "reg.example", "test"
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, 0, externalversions.WithNamespace(ns))
-	c, err := osdpl.New(ctx, osdpl.Config{Namespace: ns, FieldManager: "test", ImagesBaseURL: "reg.example", ControllerHost: "test"},
-		kube, lcm, factory.Lcm().V1alpha1().OpenStackDeployments(), rel, nil)
+	c, err := osdpl.New(ctx, cfg, kube, lcm, factory.Lcm().V1alpha1().OpenStackDeployments(), rel, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,4 +469,62 @@ func TestDatabaseRestoreBlocksApplies(t *testing.T) {
 	}
 	patchSpec(t, ns, "lab", `{"spec":{"services":{"database":{"mariadb":{"values":{"manifests":{"job_mariadb_phy_restore":false}}}}}}}`)
 	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+}
+
+// TestWaitsForCephKeys: a service storing on Ceph (glance with its implicit
+// rbd backend) while the Ceph side has not written openstack-ceph-keys is
+// not rendered with empty keys: the osdpl says why (condition, Event) and
+// the reconcile is retried until the Secret appears; then the keyring
+// Secret is created from it and the release installed.
+func TestWaitsForCephKeys(t *testing.T) {
+	ns, cephNS := "ceph-wait", "ceph-wait-shared"
+	setup(t, ns)
+	ctx := context.Background()
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cephNS}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rel := newMemReleases()
+	runWith(t, osdpl.Config{Namespace: ns, CephSharedNamespace: cephNS}, rel)
+	var o lcmv1alpha1.OpenStackDeployment
+	if err := yaml.Unmarshal([]byte(osdplDoc), &o); err != nil {
+		t.Fatal(err)
+	}
+	o.Name = "lab"
+	o.Spec.Features.Services = []string{"~app-gateway", "~compute", "~dashboard", "~ingress", "~networking", "~placement", "~coordination"}
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(ctx, &o, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var st *lcmv1alpha1.OpenStackDeploymentStatus
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(ctx, "lab", metav1.GetOptions{})
+		return err == nil && st.Status.OSDPL != nil && st.Status.OSDPL.State == lcmv1alpha1.StateFailed, nil
+	}); err != nil {
+		t.Fatalf("osdplst not FAILED: %+v", st)
+	}
+	if !strings.Contains(st.Status.OSDPL.Cause, "openstack-ceph-keys") || !strings.Contains(st.Status.OSDPL.Cause, "features.glance.backends") {
+		t.Errorf("cause %q: want the missing Secret and the reason", st.Status.OSDPL.Cause)
+	}
+	waitEvent(t, ns, "Warning Failed: service image: waiting for the Ceph keys")
+	for _, name := range rel.names() {
+		if strings.HasSuffix(name, "/openstack-glance") {
+			t.Fatal("glance installed without Ceph keys")
+		}
+	}
+
+	keys := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "openstack-ceph-keys"}, StringData: map[string]string{
+		"mon_endpoints": "10.0.0.1:6789",
+		"glance":        "client.glance;AQDglancekey==;images-hdd:images:hdd",
+	}}
+	if _, err := kube.CoreV1().Secrets(cephNS).Create(ctx, keys, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	kr, err := kube.CoreV1().Secrets(ns).Get(ctx, "glance-rbd-keyring", metav1.GetOptions{})
+	if err != nil || string(kr.Data["key"]) != "AQDglancekey==" {
+		t.Errorf("glance-rbd-keyring: %v %v", kr, err)
+	}
+	if got := layering.Get(rel.values[ns+"/openstack-glance"], "conf", "ceph", "keyrings", "glance", "key"); got != "AQDglancekey==" {
+		t.Errorf("glance keyring in the values: %v", got)
+	}
 }

@@ -45,6 +45,11 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		cause = "create"
 	}
 	in, err := c.renderInput(ctx, osdpl)
+	if errors.Is(err, ceph.ErrMalformed) {
+		// Shown on the object (condition, Event), retried: the Ceph side
+		// rewrites the Secret.
+		return c.fail(ctx, osdpl, "", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -292,8 +297,10 @@ func (c *Controller) renderInput(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 	for _, s := range secrets.Items {
 		in.Secrets[s.Name] = s.Data
 	}
-	// The Ceph exchange Secret: absent means no Ceph (yet); its update is
-	// a reconcile trigger through status.watched.ceph (ceph-exchange).
+	// The Ceph exchange Secret: absent means no Ceph (yet): a service that
+	// stores on Ceph then fails with render.ErrCephKeysMissing and is
+	// retried. Its changes reach us through status.watched.ceph, written by
+	// the ceph-exchange binary; without it, through the resync period.
 	keys, err := c.kube.CoreV1().Secrets(c.cfg.CephSharedNamespace).Get(ctx, ceph.KeysSecret, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):

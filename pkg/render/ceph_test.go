@@ -2,10 +2,14 @@ package render
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/credentials"
+	"rockoon.dev/rockoon/pkg/layering"
 )
 
 // recordingStore records the Secrets asked for and generates their values.
@@ -53,14 +57,31 @@ func TestCephArgs(t *testing.T) {
 		t.Error("image must not create nova's keyring")
 	}
 
-	// Glance on a file backend: no Ceph for image even with keys.
+	// Glance on a file backend and no Cinder volumes: no Ceph for image.
 	data = map[string]any{}
-	fileGlance := map[string]any{"features": map[string]any{"glance": map[string]any{"backends": map[string]any{"file": map[string]any{}}}}}
+	fileGlance := map[string]any{"features": map[string]any{
+		"glance": map[string]any{"backends": map[string]any{"file": map[string]any{}}},
+		"cinder": map[string]any{"volume": map[string]any{"enabled": false}},
+	}}
 	if err := r.cephArgs(ctx, "image", fileGlance, keys, data); err != nil {
 		t.Fatal(err)
 	}
 	if data["is_ceph_enabled"] != false {
 		t.Errorf("image on a file backend: %v", data)
+	}
+
+	// Glance on rbd while the Ceph keys are not there: an error naming the
+	// reason, nothing rendered with empty keys.
+	err = r.cephArgs(ctx, "image", map[string]any{}, nil, map[string]any{})
+	if !errors.Is(err, ErrCephKeysMissing) || !strings.Contains(err.Error(), "features.glance.backends") {
+		t.Errorf("rbd glance without keys: %v", err)
+	}
+	// Nova on Ceph through a node override, and the Secret lacks nova.
+	noNova, _ := ceph.ParseKeys(map[string][]byte{"mon_endpoints": []byte("10.0.0.1:6789")})
+	nodes := map[string]any{"nodes": map[string]any{"role::ceph": map[string]any{"features": map[string]any{"nova": map[string]any{"images": map[string]any{"backend": "ceph"}}}}}}
+	err = r.cephArgs(ctx, "compute", nodes, noNova, map[string]any{})
+	if !errors.Is(err, ErrCephKeysMissing) || !strings.Contains(err.Error(), `nodes.role::ceph`) || !strings.Contains(err.Error(), `"nova"`) {
+		t.Errorf("ceph nova node override without nova's key: %v", err)
 	}
 
 	// Block storage off Ceph: keys passed, is_ceph_enabled false.
@@ -144,4 +165,36 @@ func TestComputeArgs(t *testing.T) {
 		data["libvirt_vnc_certs"].(map[string]any)["server_key"] != "PLACEHOLDER:libvirt-vnc-tls-certs:server_key" {
 		t.Errorf("TLS material: %v", data)
 	}
+}
+
+// is_ceph_enabled as the original computed it, for every golden context
+// (all of them have Ceph keys).
+func TestIsCephEnabledAsTheOriginal(t *testing.T) {
+	fixtureInput(t, "gazpacho_ceph_local_non_dvr", "context_spec.yaml") // skips without fixtures
+	dirs, _ := filepath.Glob("../../../shared/reference-fixtures/render/input/*/context_spec.yaml")
+	if len(dirs) == 0 {
+		t.Skip("fixtures not found at ../../../shared")
+	}
+	r := &Renderer{Store: PlaceholderStore{}}
+	checked := 0
+	for _, d := range dirs {
+		ctxName := filepath.Base(filepath.Dir(d))
+		spec := fixtureInput(t, ctxName, "context_spec.yaml")
+		args := fixtureInput(t, ctxName, "context_template_args.yaml")
+		for _, svc := range []string{"image", "compute", "block-storage"} {
+			want, ok := layering.Get(args, svc, "is_ceph_enabled").(bool)
+			if !ok {
+				continue
+			}
+			data := map[string]any{}
+			if err := r.cephArgs(context.Background(), svc, spec, ceph.Placeholder(), data); err != nil {
+				t.Fatalf("%s %s: %v", ctxName, svc, err)
+			}
+			if data["is_ceph_enabled"] != want {
+				t.Errorf("%s %s: is_ceph_enabled %v, the original %v", ctxName, svc, data["is_ceph_enabled"], want)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d (context, service) pairs checked", checked)
 }

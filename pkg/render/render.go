@@ -2,10 +2,13 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
+	"k8s.io/klog/v2"
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
@@ -34,9 +37,10 @@ type Input struct {
 // from other services' credentials (keystone_creds): service key of the
 // owner → account.
 var borrowedAccounts = map[string][][2]string{
-	"compute":            {{"networking", "neutron"}, {"placement", "placement"}, {"block-storage", "cinder"}, {"baremetal", "ironic"}},
-	"networking":         {{"compute", "nova"}, {"dns", "designate"}, {"baremetal", "ironic"}},
-	"baremetal":          {{"networking", "neutron"}, {"compute", "nova"}, {"image", "glance"}},
+	// As the original's golden inputs show.
+	"compute":            {{"networking", "neutron"}, {"placement", "placement"}},
+	"networking":         {{"compute", "nova"}, {"dns", "designate"}},
+	"baremetal":          {{"networking", "neutron"}, {"compute", "nova"}},
 	"shared-file-system": {{"networking", "neutron"}, {"block-storage", "cinder"}, {"image", "glance"}, {"compute", "nova"}},
 }
 
@@ -315,11 +319,14 @@ func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[st
 // cephArgs sets is_ceph_enabled and, when the cloud has Ceph keys, the
 // `ceph` argument of a Ceph-consuming service, creating its users'
 // <user>-rbd-keyring Secrets first (created once, as the original: a
-// rotated key is not propagated). is_ceph_enabled (the original's name) is
-// true when Ceph keys exist and the service's storage is on Ceph: for image
-// rbd backends (or none: the implicit rbd default), for the others block
-// storage (features.cinder.volume: enabled unless false, backend ceph by
-// default).
+// rotated key is not propagated to them, which is logged).
+//
+// is_ceph_enabled (the original's name) is true when Ceph keys exist and
+// block storage is on Ceph (features.cinder.volume: enabled unless false,
+// backend ceph by default), or the service itself stores on Ceph (glance
+// rbd backends, nova ceph images). A service that stores on Ceph while the
+// keys (or its user, or the monitors) are missing is an ErrCephKeysMissing
+// error: rendering it would hand the chart empty keys.
 func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]any, keys *ceph.Keys, data map[string]any) error {
 	if keys != nil && keys.RGWInternalCACert != "" && (svc == "identity" || svc == "dashboard") {
 		// Their public CA bundle includes the internal RGW's CA.
@@ -329,40 +336,84 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 	if !ok {
 		return nil
 	}
-	enabled := keys != nil
-	if svc == "image" {
-		// Glance uses Ceph when it has rbd backends, or no backends at all
-		// (the implicit rbd default).
-		if backends, ok := layering.Get(mspec, "features", "glance", "backends").(map[string]any); ok && len(backends) > 0 {
-			if _, rbd := backends["rbd"]; !rbd {
-				enabled = false
-			}
+	needs, why := needsCeph(svc, mspec)
+	if needs {
+		if keys == nil {
+			return fmt.Errorf("%w: %s", ErrCephKeysMissing, why)
 		}
-	} else {
-		if v, ok := layering.Get(mspec, "features", "cinder", "volume", "enabled").(bool); ok && !v {
-			enabled = false
+		if len(keys.MonEndpoints) == 0 {
+			return fmt.Errorf("%w: %s, but the Secret has no mon_endpoints", ErrCephKeysMissing, why)
 		}
-		if b, ok := layering.Get(mspec, "features", "cinder", "volume", "backend").(string); ok && b != "" && b != "ceph" {
-			enabled = false
+		if _, ok := keys.Users[users[0]]; !ok {
+			return fmt.Errorf("%w: %s, but the Secret has no key %q", ErrCephKeysMissing, why, users[0])
 		}
 	}
-	data["is_ceph_enabled"] = enabled
+	data["is_ceph_enabled"] = keys != nil && (needs || blockStorageOnCeph(mspec))
 	if keys == nil {
 		return nil
 	}
+	logger := klog.FromContext(ctx)
 	for _, u := range users {
 		user, ok := keys.Users[u]
 		if !ok {
 			continue
 		}
 		key := user.Key
-		spec := credentials.Spec{Name: ceph.KeyringSecret(u), Fields: []credentials.Field{{Key: "key", Generate: func() any { return key }}}}
-		if _, err := r.Store.Secret(ctx, spec); err != nil {
+		spec := credentials.Spec{Name: ceph.KeyringSecret(u), Fields: []credentials.Field{{Key: "key", Generate: func() any { return key }, Opaque: true}}}
+		got, err := r.Store.Secret(ctx, spec)
+		if err != nil {
 			return fmt.Errorf("Ceph keyring Secret %s: %w", spec.Name, err)
+		}
+		if string(got["key"]) != key {
+			logger.Info("Ceph key changed in the exchange Secret but the keyring Secret keeps the first one (as the original); update or delete it to propagate", "secret", spec.Name)
 		}
 	}
 	data["ceph"] = keys.TemplateArg(users...)
 	return nil
+}
+
+// ErrCephKeysMissing: a service stores on Ceph but the exchange Secret
+// openstack-ceph-keys (or what the service needs in it) is not there yet.
+// Retried: the Ceph side writes it.
+var ErrCephKeysMissing = errors.New("waiting for the Ceph keys (Secret openstack-ceph-keys in the Ceph shared namespace)")
+
+// blockStorageOnCeph: features.cinder.volume is enabled unless false, and
+// its backend is ceph by default.
+func blockStorageOnCeph(mspec map[string]any) bool {
+	if v, ok := layering.Get(mspec, "features", "cinder", "volume", "enabled").(bool); ok && !v {
+		return false
+	}
+	b, _ := layering.Get(mspec, "features", "cinder", "volume", "backend").(string)
+	return b == "" || b == "ceph"
+}
+
+// needsCeph tells whether a service stores its own data on Ceph, and why.
+func needsCeph(svc string, mspec map[string]any) (bool, string) {
+	switch svc {
+	case "image":
+		backends, _ := layering.Get(mspec, "features", "glance", "backends").(map[string]any)
+		if len(backends) == 0 {
+			return true, "features.glance.backends is not set, so images go to Ceph (rbd)"
+		}
+		if _, rbd := backends["rbd"]; rbd {
+			return true, "features.glance.backends.rbd is set"
+		}
+	case "compute":
+		if layering.Get(mspec, "features", "nova", "images", "backend") == "ceph" {
+			return true, "features.nova.images.backend is ceph"
+		}
+		nodes, _ := mspec["nodes"].(map[string]any)
+		for _, label := range slices.Sorted(maps.Keys(nodes)) {
+			if n, ok := nodes[label].(map[string]any); ok && layering.Get(n, "features", "nova", "images", "backend") == "ceph" {
+				return true, fmt.Sprintf("nodes.%s.features.nova.images.backend is ceph", label)
+			}
+		}
+	case "block-storage":
+		if blockStorageOnCeph(mspec) {
+			return true, "features.cinder.volume is on Ceph"
+		}
+	}
+	return false, ""
 }
 
 // computeArgs are nova's extra arguments: the metadata proxy secret shared

@@ -11,6 +11,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/templates"
 )
@@ -43,6 +44,7 @@ func renderFile(t testing.TB, path string) *Result {
 	res, err := r.Render(context.Background(), Input{
 		Spec: loadSpec(t, path), Namespace: "openstack", Secrets: tlsSecrets,
 		ImagesBaseURL: "registry.example", BinaryBaseURL: "https://binary.example",
+		CephKeys: ceph.Placeholder(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +161,7 @@ func BenchmarkRenderComputeExample(b *testing.B) {
 	r := &Renderer{Templates: templates.New(), Store: PlaceholderStore{}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets}); err != nil {
+		if _, err := r.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets, CephKeys: ceph.Placeholder()}); err != nil {
 			b.Fatal(err)
 		}
 	}
