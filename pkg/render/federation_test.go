@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
 	"rockoon.dev/rockoon/pkg/layering"
 )
 
@@ -17,16 +15,8 @@ func fixtureInput(t *testing.T, ctx, file string) map[string]any {
 	dir, _ := os.Getwd()
 	for {
 		p := filepath.Join(dir, "shared", "reference-fixtures", "render", "input", ctx, file)
-		if data, err := os.ReadFile(p); err == nil {
-			j, err := yaml.YAMLToJSON(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := layering.FromJSON(j)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v.(map[string]any)
+		if _, err := os.Stat(p); err == nil {
+			return readYAML(t, p)
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

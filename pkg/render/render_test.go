@@ -16,7 +16,8 @@ import (
 	"rockoon.dev/rockoon/pkg/templates"
 )
 
-func loadSpec(t testing.TB, path string) map[string]any {
+// readYAML reads a YAML file into generic values.
+func readYAML(t testing.TB, path string) map[string]any {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -30,7 +31,12 @@ func loadSpec(t testing.TB, path string) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return v.(map[string]any)["spec"].(map[string]any)
+	return v.(map[string]any)
+}
+
+func loadSpec(t testing.TB, path string) map[string]any {
+	t.Helper()
+	return readYAML(t, path)["spec"].(map[string]any)
 }
 
 var tlsSecrets = map[string]map[string][]byte{
