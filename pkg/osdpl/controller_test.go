@@ -111,7 +111,7 @@ func run(t *testing.T, ns string, rel osdpl.Releases) func() {
 
 // runWith runs the controller with cfg (Namespace set; test defaults for
 // the rest).
-func runWith(t *testing.T, cfg osdpl.Config, rel osdpl.Releases) func() {
+func runWith(t testing.TB, cfg osdpl.Config, rel osdpl.Releases) func() {
 	t.Helper()
 	ns := cfg.Namespace
 	cfg.FieldManager, cfg.ImagesBaseURL, cfg.ControllerHost = "test", "reg.example", "test"
@@ -151,7 +151,7 @@ spec:
     nova: {live_migration_interface: eth1}
 `
 
-func setup(t *testing.T, ns string) {
+func setup(t testing.TB, ns string) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
@@ -198,7 +198,7 @@ func waitState(t *testing.T, ns, name string, want lcmv1alpha1.LCMState, fingerp
 	return st
 }
 
-func events(t *testing.T, ns string) []string {
+func events(t testing.TB, ns string) []string {
 	t.Helper()
 	list, err := kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2/ktesting"
 	"sigs.k8s.io/yaml"
 
@@ -218,9 +220,39 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 	if revs := revisionsOf(t, m, ns); revs["ingress-openstack"] != 0 || len(revs) != len(installed) {
 		t.Errorf("ingress-openstack not removed with migration.ingress.state absent: %v", revs)
 	}
+
+	// Delete: the whole cloud uninstalled (its cluster-scoped objects too,
+	// e.g. nova's ClusterRole).
+	deleteAndWait(t, m, ns, "core")
+	if _, err := kube.RbacV1().ClusterRoles().Get(ctx, "nova-bootstrap", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("nova's ClusterRole left after the cloud was deleted: %v", err)
+	}
 }
 
-func waitStateWithin(t *testing.T, ns, name string, want lcmv1alpha1.LCMState, timeout time.Duration) *lcmv1alpha1.OpenStackDeploymentStatus {
+// deleteAndWait deletes the osdpl and waits until the finalizer has
+// uninstalled every release and the object is gone.
+func deleteAndWait(t testing.TB, m *helm.Manager, ns, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}); err != nil {
+		t.Fatalf("osdpl %s/%s not deleted", ns, name)
+	}
+	list, err := m.List(ctx, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 0 {
+		t.Errorf("releases left after delete: %v", list)
+	}
+}
+
+func waitStateWithin(t testing.TB, ns, name string, want lcmv1alpha1.LCMState, timeout time.Duration) *lcmv1alpha1.OpenStackDeploymentStatus {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -280,4 +312,40 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// BenchmarkCorePresetInstall is the end-to-end figure: from creating the
+// OpenStackDeployment of the core preset (single size) to APPLIED, through
+// the controller, the real Helm driver and the real charts, into a real API
+// server (no pods: nothing waits for readiness). One fresh namespace per
+// iteration, so every iteration installs all releases.
+func BenchmarkCorePresetInstall(b *testing.B) {
+	charts := testenv.SharedCharts(b)
+	var o lcmv1alpha1.OpenStackDeployment
+	if err := yaml.Unmarshal([]byte(coreDoc), &o); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		ns := fmt.Sprintf("bench-core-%d", i)
+		setup(b, ns)
+		m, err := helm.New(env.Config, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 2 * time.Minute, MaxParallel: 4})
+		if err != nil {
+			b.Fatal(err)
+		}
+		stop := runWith(b, osdpl.Config{Namespace: ns}, osdpl.HelmReleases{Manager: m})
+		obj := o.DeepCopy()
+		b.StartTimer()
+		if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(context.Background(), obj, metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		waitStateWithin(b, ns, "core", lcmv1alpha1.StateApplied, 4*time.Minute)
+		b.StopTimer()
+		deleteAndWait(b, m, ns, "core") // cluster-scoped objects may not be shared
+		stop()
+		b.StartTimer()
+	}
 }
