@@ -174,6 +174,7 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 		}
 		checked++
 	}
+	t.Logf("service database credentials checked in %d releases", checked)
 	if checked < 5 {
 		t.Errorf("service database credentials checked in %d releases, want every OpenStack service of the preset", checked)
 	}
