@@ -178,10 +178,21 @@ func createOSDPL(t *testing.T, ns, name string) {
 	}
 }
 
-func waitState(t *testing.T, ns, name string, want lcmv1alpha1.LCMState, fingerprintChange string) *lcmv1alpha1.OpenStackDeploymentStatus {
+// waitState waits up to 30 s until the osdplst is in state want with a
+// fingerprint other than fingerprintChange.
+func waitState(t testing.TB, ns, name string, want lcmv1alpha1.LCMState, fingerprintChange string) *lcmv1alpha1.OpenStackDeploymentStatus {
+	t.Helper()
+	return waitStatus(t, ns, name, 30*time.Second, func(o *lcmv1alpha1.OSDPLState) bool {
+		return o.State == want && o.Fingerprint != fingerprintChange
+	})
+}
+
+// waitStatus waits until the osdplst's LCM record satisfies ok; on timeout
+// the test fails with the record, the osdpl's conditions and the Events.
+func waitStatus(t testing.TB, ns, name string, timeout time.Duration, ok func(*lcmv1alpha1.OSDPLState) bool) *lcmv1alpha1.OpenStackDeploymentStatus {
 	t.Helper()
 	var st *lcmv1alpha1.OpenStackDeploymentStatus
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		var err error
 		st, err = lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
@@ -190,10 +201,16 @@ func waitState(t *testing.T, ns, name string, want lcmv1alpha1.LCMState, fingerp
 		if err != nil {
 			return false, err
 		}
-		return st.Status.OSDPL != nil && st.Status.OSDPL.State == want && st.Status.OSDPL.Fingerprint != fingerprintChange, nil
+		return st.Status.OSDPL != nil && ok(st.Status.OSDPL), nil
 	})
 	if err != nil {
-		t.Fatalf("osdplst %s/%s did not reach %s: %+v", ns, name, want, st)
+		var conds []string
+		if o, gerr := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(context.Background(), name, metav1.GetOptions{}); gerr == nil {
+			for _, c := range o.Status.Conditions {
+				conds = append(conds, fmt.Sprintf("%s=%s %s: %s", c.Type, c.Status, c.Reason, c.Message))
+			}
+		}
+		t.Fatalf("osdplst %s/%s: %v: %+v\nconditions: %s\nevents: %s", ns, name, err, st, strings.Join(conds, "\n"), strings.Join(events(t, ns), "\n"))
 	}
 	return st
 }
@@ -494,14 +511,7 @@ func TestWaitsForCephKeys(t *testing.T) {
 	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(ctx, &o, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	var st *lcmv1alpha1.OpenStackDeploymentStatus
-	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		var err error
-		st, err = lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(ctx, "lab", metav1.GetOptions{})
-		return err == nil && st.Status.OSDPL != nil && st.Status.OSDPL.State == lcmv1alpha1.StateFailed, nil
-	}); err != nil {
-		t.Fatalf("osdplst not FAILED: %+v", st)
-	}
+	st := waitStatus(t, ns, "lab", 30*time.Second, func(o *lcmv1alpha1.OSDPLState) bool { return o.State == lcmv1alpha1.StateFailed })
 	if !strings.Contains(st.Status.OSDPL.Cause, "openstack-ceph-keys") || !strings.Contains(st.Status.OSDPL.Cause, "features.glance.backends") {
 		t.Errorf("cause %q: want the missing Secret and the reason", st.Status.OSDPL.Cause)
 	}

@@ -2,8 +2,9 @@ package osdpl_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -90,14 +91,14 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(ctx, &o, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	st := waitStateWithin(t, ns, "core", lcmv1alpha1.StateApplied, 4*time.Minute)
+	st := waitStatus(t, ns, "core", 4*time.Minute, func(o *lcmv1alpha1.OSDPLState) bool { return o.State == lcmv1alpha1.StateApplied })
 
 	// Every core service applied, with the releases it owns.
 	var owned []string
 	for _, svc := range coreServices {
 		s, ok := st.Status.Services[svc]
 		if !ok || len(s.Releases) == 0 {
-			t.Errorf("service %s: not applied (%+v); services %v", svc, s, keys(st.Status.Services))
+			t.Errorf("service %s: not applied (%+v); services %v", svc, s, slices.Sorted(maps.Keys(st.Status.Services)))
 			continue
 		}
 		owned = append(owned, s.Releases...)
@@ -121,7 +122,7 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := secretJSON(t, ns, credentials.AdminUsersSecret)
+	admin := secretData(t, ns, credentials.AdminUsersSecret)
 	for _, name := range installed {
 		vals, err := m.GetValues(ctx, ns, name)
 		if err != nil {
@@ -143,10 +144,10 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 		}
 		// Credentials from the Secrets: the admin account everywhere, each
 		// service's own database user.
-		if pw, ok := layering.Get(vals, "endpoints", "identity", "auth", "admin", "password").(string); ok && pw != admin["identity"]["password"] {
+		if pw, ok := layering.Get(vals, "endpoints", "identity", "auth", "admin", "password").(string); ok && pw != layering.Get(admin, "identity", "password") {
 			t.Errorf("%s: keystone admin password is not the one of %s", name, credentials.AdminUsersSecret)
 		}
-		if pw, ok := layering.Get(vals, "endpoints", "oslo_db", "auth", "admin", "password").(string); ok && pw != admin["database"]["password"] {
+		if pw, ok := layering.Get(vals, "endpoints", "oslo_db", "auth", "admin", "password").(string); ok && pw != layering.Get(admin, "database", "password") {
 			t.Errorf("%s: database root password is not the one of %s", name, credentials.AdminUsersSecret)
 		}
 	}
@@ -156,20 +157,16 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 		if !ok {
 			continue
 		}
-		creds := secretJSON(t, ns, credentials.ServiceSecretName(svc))
-		var db struct{ User credentials.UserPass }
-		if err := json.Unmarshal([]byte(mustJSON(creds["database"])), &db); err != nil {
-			t.Fatal(err)
-		}
+		creds := secretData(t, ns, credentials.ServiceSecretName(svc))
 		main := "openstack-" + chart
-		if !contains(s.Releases, main) {
+		if !slices.Contains(s.Releases, main) {
 			continue
 		}
 		vals, err := m.GetValues(ctx, ns, main)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := layering.Get(vals, "endpoints", "oslo_db", "auth", chart, "password"); got != db.User.Password {
+		if got := layering.Get(vals, "endpoints", "oslo_db", "auth", chart, "password"); got != layering.Get(creds, "database", "user", "password") {
 			t.Errorf("%s: %s database password %v is not the one of %s", main, chart, got, credentials.ServiceSecretName(svc))
 		}
 		checked++
@@ -253,66 +250,14 @@ func deleteAndWait(t testing.TB, m *helm.Manager, ns, name string) {
 	}
 }
 
-func waitStateWithin(t testing.TB, ns, name string, want lcmv1alpha1.LCMState, timeout time.Duration) *lcmv1alpha1.OpenStackDeploymentStatus {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		st, err := lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(context.Background(), name, metav1.GetOptions{})
-		if err == nil && st.Status.OSDPL != nil && st.Status.OSDPL.State == want {
-			return st
-		}
-		if time.Now().After(deadline) {
-			o, _ := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(context.Background(), name, metav1.GetOptions{})
-			var conds []string
-			if o != nil {
-				for _, c := range o.Status.Conditions {
-					conds = append(conds, fmt.Sprintf("%s=%s %s: %s", c.Type, c.Status, c.Reason, c.Message))
-				}
-			}
-			t.Fatalf("osdplst %s/%s did not reach %s: %+v\nconditions: %s\nevents: %s", ns, name, want, st, strings.Join(conds, "\n"), strings.Join(events(t, ns), "\n"))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// secretJSON decodes a credentials Secret whose values are JSON objects.
-func secretJSON(t *testing.T, ns, name string) map[string]map[string]any {
+// secretData reads a credentials Secret, JSON values decoded.
+func secretData(t *testing.T, ns, name string) map[string]any {
 	t.Helper()
 	s, err := kube.CoreV1().Secrets(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]any{}
-	for k, v := range s.Data {
-		var m map[string]any
-		if json.Unmarshal(v, &m) == nil {
-			out[k] = m
-		}
-	}
-	return out
-}
-
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return credentials.DecodeAll(s.Data)
 }
 
 // BenchmarkCorePresetInstall is the end-to-end figure: from creating the
@@ -343,7 +288,7 @@ func BenchmarkCorePresetInstall(b *testing.B) {
 		if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(context.Background(), obj, metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		waitStateWithin(b, ns, "core", lcmv1alpha1.StateApplied, 4*time.Minute)
+		waitStatus(b, ns, "core", 4*time.Minute, func(o *lcmv1alpha1.OSDPLState) bool { return o.State == lcmv1alpha1.StateApplied })
 		b.StopTimer()
 		deleteAndWait(b, m, ns, "core") // cluster-scoped objects may not be shared
 		stop()

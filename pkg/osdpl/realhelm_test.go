@@ -9,7 +9,6 @@ import (
 
 	"helm.sh/helm/v3/pkg/release"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2/ktesting"
@@ -136,19 +135,7 @@ func TestRealChartsThroughHelm(t *testing.T) {
 	}
 
 	// Delete: every release uninstalled, the object gone.
-	if err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Delete(ctx, "lab", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
-		return apierrors.IsNotFound(err), nil
-	})
-	if err != nil {
-		t.Fatal("osdpl not deleted")
-	}
-	if left := revisionsOf(t, m, ns); len(left) != 0 {
-		t.Errorf("releases left: %v", left)
-	}
+	deleteAndWait(t, m, ns, "lab")
 	if names := strings.Join(eventsReasons(t, ns), ","); !strings.Contains(names, "Delete") {
 		t.Errorf("no Delete events: %s", names)
 	}

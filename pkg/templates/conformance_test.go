@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -67,20 +68,11 @@ func explain(kd []*knownDifference, ctxPath string) bool {
 		if path != k.Path && !strings.HasPrefix(path, k.Path+".") {
 			continue
 		}
-		if len(k.Contexts) > 0 && !contains(k.Contexts, ctx) {
+		if len(k.Contexts) > 0 && !slices.Contains(k.Contexts, ctx) {
 			continue
 		}
 		k.used = true
 		return true
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
 	}
 	return false
 }
@@ -169,7 +161,7 @@ func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
 			all[c] = stub(svcOf[c])
 		}
 		data["service_policy"] = all
-	} else if c, ok := ServiceCharts[svc]; ok && contains(PolicyServices, c) {
+	} else if c, ok := ServiceCharts[svc]; ok && slices.Contains(PolicyServices, c) {
 		data["service_policy"] = stub(svc)
 	}
 	data["service_charts"] = ServiceCharts
