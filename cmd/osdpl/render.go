@@ -106,28 +106,23 @@ func (o *renderOptions) input(warn io.Writer) (spec map[string]any, name, ns str
 			if err := json.Unmarshal(j, &s); err != nil {
 				return nil, "", "", nil, fmt.Errorf("%s: Secret %s: %w", o.file, head.Metadata.Name, err)
 			}
+			data := s.Data
+			for k, v := range s.StringData {
+				if data == nil {
+					data = map[string][]byte{}
+				}
+				data[k] = []byte(v)
+			}
 			if s.Name == ceph.KeysSecret {
 				// The Ceph exchange Secret (Ceph-backed services).
-				o.cephKeys = s.Data
-				for k, v := range s.StringData {
-					if o.cephKeys == nil {
-						o.cephKeys = map[string][]byte{}
-					}
-					o.cephKeys[k] = []byte(v)
-				}
+				o.cephKeys = data
 				continue
 			}
 			if s.Labels[osdpl.SecretLabel] != "true" {
 				fmt.Fprintf(warn, "warning: Secret %s lacks label %s=true: value_from ignores it\n", s.Name, osdpl.SecretLabel)
 				continue
 			}
-			secrets[s.Name] = s.Data
-			for k, v := range s.StringData {
-				if secrets[s.Name] == nil {
-					secrets[s.Name] = map[string][]byte{}
-				}
-				secrets[s.Name][k] = []byte(v)
-			}
+			secrets[s.Name] = data
 		}
 	}
 	if found != 1 || spec == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -516,11 +517,5 @@ func ingressManaged(mspec map[string]any, st *lcmv1alpha1.OpenStackDeploymentSta
 	if state == "present" || (installed && state != "absent") {
 		return services
 	}
-	out := services[:0:0]
-	for _, s := range services {
-		if s.Key != "ingress" {
-			out = append(out, s)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(services), func(s render.Service) bool { return s.Key == "ingress" })
 }

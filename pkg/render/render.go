@@ -151,6 +151,11 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if slices.Contains(templated, "identity") || slices.Contains(templated, "dashboard") {
+		if common.federation, err = r.federation(ctx, mspec); err != nil {
+			return nil, err
+		}
+	}
 	seen := map[string]string{}
 	for _, svc := range templated {
 		data, err := r.serviceArgs(ctx, svc, mspec, common)
@@ -205,6 +210,8 @@ type commonArgs struct {
 	guestCreds   map[string]any
 	enabled      []string
 	servicePairs map[string][2]map[string][]byte
+	// federation is the identity and dashboard argument (nil: off).
+	federation map[string]any
 }
 
 func (r *Renderer) commonArgs(ctx context.Context, enabled []string) (*commonArgs, error) {
@@ -293,11 +300,7 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		data["service_policy"] = map[string]any{}
 	}
 	if svc == "identity" || svc == "dashboard" {
-		fed, err := r.federation(ctx, mspec)
-		if err != nil {
-			return nil, err
-		}
-		data["federation"] = fed
+		data["federation"] = c.federation
 	}
 	return data, nil
 }
@@ -305,15 +308,19 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 // federation is the federation argument; the oidc-crypto-passphrase Secret
 // is only created when federation is on.
 func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[string]any, error) {
-	probe, err := Federation(mspec, "")
-	if err != nil || probe == nil {
+	fed, err := Federation(mspec, "")
+	if err != nil || fed == nil {
 		return nil, err
 	}
-	sec, err := r.Store.Secret(ctx, credentials.OIDCCryptoPassphrase())
-	if err != nil {
-		return nil, fmt.Errorf("OIDC crypto passphrase: %w", err)
+	if oidc := fed["openid"].(map[string]any)["oidc"].(map[string]any); oidc["OIDCCryptoPassphrase"] == "" {
+		// Not set by the user: the generated one.
+		sec, err := r.Store.Secret(ctx, credentials.OIDCCryptoPassphrase())
+		if err != nil {
+			return nil, fmt.Errorf("OIDC crypto passphrase: %w", err)
+		}
+		oidc["OIDCCryptoPassphrase"] = string(sec["passphrase"])
 	}
-	return Federation(mspec, string(sec["passphrase"]))
+	return fed, nil
 }
 
 // cephArgs sets is_ceph_enabled and, when the cloud has Ceph keys, the
