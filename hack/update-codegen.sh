@@ -13,7 +13,14 @@ CACHE="${ROCKOON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rockoon-go}"
 
 # The generators are installed by kube_codegen.sh into GOBIN: keep them in
 # our cache, keyed by the code-generator version, instead of ~/go/bin.
+# On a new machine the module cache is empty and `go list -m` reports no
+# directory: download the tools module's code-generator first.
+go -C hack/tools mod download k8s.io/code-generator
 CODEGEN_PKG="$(go -C hack/tools list -m -f '{{.Dir}}' k8s.io/code-generator)"
+if [[ -z "$CODEGEN_PKG" || ! -f "$CODEGEN_PKG/kube_codegen.sh" ]]; then
+  echo "update-codegen: k8s.io/code-generator not found in the module cache after download" >&2
+  exit 1
+fi
 CODEGEN_VERSION="$(go -C hack/tools list -m -f '{{.Version}}' k8s.io/code-generator)"
 export GOBIN="$CACHE/tools/code-generator-$CODEGEN_VERSION"
 mkdir -p "$GOBIN"
