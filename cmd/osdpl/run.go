@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"rockoon.dev/rockoon/pkg/ceph"
@@ -21,6 +23,8 @@ type runOptions struct {
 	*operator.Options
 	chartsDir           string
 	chartRepo           string
+	chartVersion        string
+	chartRepoInsecure   bool
 	disableHooks        bool
 	maxParallel         int
 	helmTimeout         time.Duration
@@ -47,6 +51,8 @@ func newRunCommand() *cobra.Command {
 	o.AddFlags(fs)
 	fs.StringVar(&o.chartsDir, "charts-dir", envOr("CHARTS_DIR", "/opt/rockoon/charts"), "Charts directory, laid out as <dir>/{openstack,infra}/<chart>")
 	fs.StringVar(&o.chartRepo, "chart-repository", "", "URL of a Helm chart repository to take the charts from instead of --charts-dir")
+	fs.StringVar(&o.chartVersion, "chart-version", "", "Version (or semver constraint) of the charts taken from --chart-repository; required with it")
+	fs.BoolVar(&o.chartRepoInsecure, "chart-repository-allow-insecure", false, "Allow a plain http:// --chart-repository")
 	fs.BoolVar(&o.disableHooks, "helm-disable-hooks", false, "Skip chart hooks (only for clusters where no pod runs, whose hook Jobs never complete)")
 	fs.IntVar(&o.maxParallel, "max-parallel", 4, "Helm actions run at once (1 serializes them as the original did)")
 	fs.DurationVar(&o.helmTimeout, "helm-timeout", 10*time.Minute, "Timeout of one Helm action")
@@ -73,23 +79,34 @@ func (o *runOptions) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		hm, err := helm.New(rt.Config, helm.Options{ChartsDir: o.chartsDir, ChartRepository: o.chartRepo, DisableHooks: o.disableHooks, MaxParallel: o.maxParallel, Timeout: o.helmTimeout})
+		meta, err := metadata.NewForConfig(rt.Config)
+		if err != nil {
+			return err
+		}
+		hm, err := helm.New(rt.Config, helm.Options{ChartsDir: o.chartsDir, ChartRepository: o.chartRepo, ChartVersion: o.chartVersion, AllowInsecureChartRepository: o.chartRepoInsecure, DisableHooks: o.disableHooks, MaxParallel: o.maxParallel, Timeout: o.helmTimeout, Handover: rt.Handover})
 		if err != nil {
 			return err
 		}
 		factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, o.resync, externalversions.WithNamespace(o.Namespace))
 		informer := factory.Lcm().V1alpha1().OpenStackDeployments()
+		credentials := osdpl.CredentialsInformer(meta, o.Namespace)
 		c, err := osdpl.New(ctx, osdpl.Config{
 			Namespace: o.Namespace, FieldManager: o.FieldManager(),
 			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
 			ControllerHost: osdpl.Hostname(), Resync: o.resync, CephSharedNamespace: o.cephSharedNamespace,
+			Recorder: operator.NewEventRecorder(ctx, kube, o.Namespace, o.FieldManager()),
 		}, kube, lcm, informer, osdpl.HelmReleases{Manager: hm}, rt.Metrics)
 		if err != nil {
 			return err
 		}
-		rt.Readyz.Add("informers", operator.SyncedCheck(informer.Informer().HasSynced))
-		factory.Start(ctx.Done())
-		defer factory.Shutdown()
+		if err := c.WatchCredentials(credentials.Informer()); err != nil {
+			return err
+		}
+		stop := rt.StartInformers(ctx, map[string]cache.InformerSynced{
+			"openstackdeployments": informer.Informer().HasSynced,
+			"credential-secrets":   credentials.Informer().HasSynced,
+		}, factory, credentials)
+		defer stop()
 		return c.Run(ctx)
 	})
 }

@@ -86,7 +86,8 @@ func decide(last *release.Release, digest string) Action {
 }
 
 // Plan tells what Apply would do, without doing it. A release left pending
-// is reported as an upgrade.
+// is reported as an upgrade, and so is an unchanged release some objects of
+// which are missing from the cluster.
 func (m *Manager) Plan(ctx context.Context, r Release) (Action, error) {
 	d, err := m.desired(r)
 	if err != nil {
@@ -100,19 +101,45 @@ func (m *Manager) Plan(ctx context.Context, r Release) (Action, error) {
 	if err != nil {
 		return "", err
 	}
-	return decide(last, d.digest), nil
+	a := decide(last, d.digest)
+	if a == ActionUnchanged {
+		missing, err := m.missingObjects(ctx, last)
+		if err != nil {
+			return "", err
+		}
+		if len(missing) > 0 {
+			a = ActionUpgrade
+		}
+	}
+	return a, nil
 }
 
 // Apply installs or upgrades a release, or leaves it alone when the
-// deployed revision was made from the same chart files and values.
+// deployed revision was made from the same chart files and values and
+// every object of its manifest exists.
 //
-// A latest revision left pending-install, -upgrade or -rollback by a killed
-// process (older than Options.PendingTimeout) is marked failed and the
-// release upgraded; a younger one gives ErrReleaseBusy. Jobs whose pod
-// template the new manifest changes are deleted before the upgrade so that
-// they run again; objects whose immutable fields an upgrade can not patch
-// are deleted and the upgrade retried, except volumes (ErrVolumeChange).
-// Nothing waits for workloads to become ready.
+// A latest revision left pending-install, -upgrade or -rollback by another
+// process is marked failed and the release upgraded when that process can
+// no longer act: the revision started before Options.Handover, or is older
+// than Options.PendingTimeout; otherwise Apply returns ErrReleaseBusy.
+//
+// An unchanged release whose deployed manifest names objects missing from
+// the cluster (Jobs with spec.ttlSecondsAfterFinished excepted) is
+// upgraded with the same values, which re-creates them.
+//
+// An upgrade is first run dry (rendered as Helm would apply it, and the
+// objects it will create, Jobs to re-run included, created in a dry run by
+// the API server): an error there, or a revision too large for its
+// storage Secret (ErrReleaseTooLarge), returns before anything is
+// changed. Then the Jobs
+// whose pod template the new manifest changes are deleted so that they run
+// again, and the upgrade is run; objects whose immutable fields it can not
+// patch are deleted and the upgrade retried, except volumes
+// (ErrVolumeChange). Nothing waits for workloads to become ready.
+//
+// The final status of a successful install or upgrade is recorded even
+// when Helm could not (retried), and the history is pruned to
+// Options.MaxHistory revisions only then.
 func (m *Manager) Apply(ctx context.Context, r Release) (Result, error) {
 	d, err := m.desired(r)
 	if err != nil {
@@ -135,17 +162,26 @@ func (m *Manager) Apply(ctx context.Context, r Release) (Result, error) {
 		return Result{}, err
 	}
 	if last != nil && last.Info.Status.IsPending() {
-		if err := m.unlockPending(logger, cfg, last); err != nil {
+		if err := m.unlockPending(ctx, cfg, last); err != nil {
 			return Result{}, err
 		}
 	}
 
-	switch decide(last, d.digest) {
-	case ActionUnchanged:
-		logger.V(2).Info("Release unchanged", "revision", last.Version)
-		return Result{Action: ActionUnchanged, Revision: last.Version}, nil
+	act := decide(last, d.digest)
+	if act == ActionUnchanged {
+		missing, err := m.missingObjects(ctx, last)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(missing) == 0 {
+			logger.V(2).Info("Release unchanged", "revision", last.Version)
+			return Result{Action: ActionUnchanged, Revision: last.Version}, nil
+		}
+		logger.Info("Objects of the deployed revision are missing from the cluster: upgrading with the same values to re-create them", "revision", last.Version, "missing", missing)
+		act = ActionUpgrade
+	}
 
-	case ActionInstall:
+	if act == ActionInstall {
 		if last != nil && last.Info.Status == release.StatusUninstalling {
 			// An interrupted uninstall: finish it, then install anew.
 			logger.Info("Finishing an interrupted uninstall before installing", "revision", last.Version)
@@ -158,30 +194,54 @@ func (m *Manager) Apply(ctx context.Context, r Release) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+		m.pruneHistory(ctx, cfg, r.Name)
 		logger.Info("Release installed", "revision", rel.Version)
 		return Result{Action: ActionInstall, Revision: rel.Version}, nil
-
-	default:
-		rel, err := m.upgrade(ctx, cfg, d)
-		if err != nil {
-			return Result{}, err
-		}
-		logger.Info("Release upgraded", "revision", rel.Version)
-		return Result{Action: ActionUpgrade, Revision: rel.Version}, nil
 	}
+
+	rel, err := m.upgrade(ctx, cfg, d)
+	if err != nil {
+		return Result{}, err
+	}
+	m.pruneHistory(ctx, cfg, r.Name)
+	logger.Info("Release upgraded", "revision", rel.Version)
+	return Result{Action: ActionUpgrade, Revision: rel.Version}, nil
 }
 
 // unlockPending marks a pending revision failed, which Helm can upgrade
-// from, unless it is young enough to belong to a live process.
-func (m *Manager) unlockPending(logger klog.Logger, cfg *action.Configuration, last *release.Release) error {
+// from, once the process that left it can no longer act: it started before
+// the handover to this process (Options.Handover), or it is older than
+// Options.PendingTimeout. Otherwise it returns ErrReleaseBusy.
+func (m *Manager) unlockPending(ctx context.Context, cfg *action.Configuration, last *release.Release) error {
+	logger := klog.FromContext(ctx)
 	status := last.Info.Status
-	if age := time.Since(last.Info.LastDeployed.Time); age < m.opts.PendingTimeout {
-		return fmt.Errorf("%w: revision %d is %s since %s", ErrReleaseBusy, last.Version, status, age.Round(time.Second))
+	started := last.Info.LastDeployed.Time
+	age := time.Since(started)
+	var handover time.Time
+	if m.opts.Handover != nil {
+		handover = m.opts.Handover()
 	}
-	logger.Info("Recovering a revision left pending by an interrupted process", "revision", last.Version, "status", status)
-	last.SetStatus(release.StatusFailed, fmt.Sprintf("rockoon: recovered from %s left by an interrupted process", status))
+	var reason string
+	switch {
+	case !handover.IsZero() && started.Before(handover):
+		reason = "started before this process took over from the previous leader"
+	case age >= m.opts.PendingTimeout:
+		reason = "older than the pending timeout"
+	default:
+		why := "no leader handover time is known (Options.Handover)"
+		switch {
+		case m.opts.Handover != nil && handover.IsZero():
+			why = "the handover from the previous leader is not known yet (its grace period may not have passed)"
+		case !handover.IsZero():
+			why = fmt.Sprintf("it started after this process took over (%s), so another client may be at work", handover.UTC().Format(time.RFC3339))
+		}
+		return fmt.Errorf("%w: waiting for revision %d, %s for %s: younger than the pending timeout %s, and %s",
+			ErrReleaseBusy, last.Version, status, age.Round(time.Second), m.opts.PendingTimeout, why)
+	}
+	logger.Info("Recovering a revision left pending by another process", "revision", last.Version, "status", status, "age", age.Round(time.Second), "reason", reason)
+	last.SetStatus(release.StatusFailed, fmt.Sprintf("rockoon: recovered from %s left by an interrupted process (%s)", status, reason))
 	if err := cfg.Releases.Update(last); err != nil {
-		return fmt.Errorf("recovering revision %d (%s): %w", last.Version, status, err)
+		return fmt.Errorf("recovering revision %d (%s) of release %s: %w", last.Version, status, last.Name, err)
 	}
 	return nil
 }
@@ -193,10 +253,15 @@ func (m *Manager) install(ctx context.Context, cfg *action.Configuration, d desi
 	in.Timeout = m.opts.Timeout
 	in.DisableHooks = m.opts.DisableHooks
 	in.Replace = replace // over an uninstalled revision kept in history
-	ctx, cancel := context.WithTimeout(ctx, m.opts.Timeout)
+	actx, cancel := context.WithTimeout(ctx, m.opts.Timeout)
 	defer cancel()
-	rel, err := in.RunWithContext(ctx, d.chart.forRelease(), d.Values)
+	rel, err := in.RunWithContext(actx, d.chart.forRelease(), d.Values)
 	if err != nil {
+		m.recordFailed(ctx, cfg, rel)
+		return nil, fmt.Errorf("installing release %s/%s: %w", d.Namespace, d.Name, err)
+	}
+	// Helm only logs a failure to record the deployed status.
+	if err := m.recordDeployed(ctx, cfg, rel); err != nil {
 		return nil, fmt.Errorf("installing release %s/%s: %w", d.Namespace, d.Name, err)
 	}
 	return rel, nil
@@ -236,28 +301,62 @@ func immutableObjects(err error) []objectRef {
 	return out
 }
 
+func (m *Manager) newUpgrade(cfg *action.Configuration, d desired) *action.Upgrade {
+	up := action.NewUpgrade(cfg)
+	up.Namespace = d.Namespace
+	up.Timeout = m.opts.Timeout
+	up.MaxHistory = 0 // pruned after success (pruneHistory), never before
+	up.DisableHooks = m.opts.DisableHooks
+	up.ResetValues = true // the values are all of them; never reuse stored ones
+	return up
+}
+
+// upgrade runs an upgrade dry first, then deletes the Jobs it changes and
+// runs it for real (see Apply).
 func (m *Manager) upgrade(ctx context.Context, cfg *action.Configuration, d desired) (*release.Release, error) {
 	logger := klog.FromContext(ctx)
-	jobs, err := m.jobRerunner(ctx, cfg, d.Name, d.Namespace)
+
+	// The dry run renders the manifest as the upgrade will (server
+	// capabilities, lookups), validates it against the API's schemas and
+	// builds the revision as it would be stored, without changing anything.
+	dry := m.newUpgrade(cfg, d)
+	dry.DryRun = true
+	dry.DryRunOption = "server"
+	planned, err := m.runUpgrade(ctx, dry, d.Name, d.chart.forRelease(), d.Values)
+	if err != nil {
+		return nil, fmt.Errorf("upgrading release %s/%s (dry run, nothing changed): %w", d.Namespace, d.Name, err)
+	}
+	if err := checkStorable(planned); err != nil {
+		return nil, fmt.Errorf("upgrading release %s/%s: %w", d.Namespace, d.Name, err)
+	}
+	jobs, err := m.changedJobs(cfg, d.Name, d.Namespace, planned.Manifest)
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		up := action.NewUpgrade(cfg)
-		up.Namespace = d.Namespace
-		up.Timeout = m.opts.Timeout
-		up.MaxHistory = m.opts.MaxHistory
-		up.DisableHooks = m.opts.DisableHooks
-		up.ResetValues = true // the values are all of them; never reuse stored ones
-		if attempt == 0 && jobs != nil {
-			// Only before the first attempt: a failed attempt may already
-			// have recreated the Jobs from the new manifest.
-			up.PostRenderer = jobs
+	if err := m.checkCreatable(ctx, planned.Manifest, d.Namespace, jobs); err != nil {
+		return nil, fmt.Errorf("upgrading release %s/%s (dry run, nothing changed): %w", d.Namespace, d.Name, err)
+	}
+	for _, j := range jobs {
+		logger.Info("Deleting a Job whose pod template changed, so that it runs again", "job", klog.KRef(j.namespace, j.obj.GetName()))
+		if err := m.deleteAndWait(ctx, jobGVK, j.namespace, j.obj.GetName()); err != nil {
+			return nil, fmt.Errorf("upgrading release %s/%s: %w", d.Namespace, d.Name, err)
 		}
-		rel, err := m.runUpgrade(ctx, up, d.Name, d.chart.forRelease(), d.Values)
-		if err == nil {
+	}
+
+	for attempt := 0; ; attempt++ {
+		rel, err := m.runUpgrade(ctx, m.newUpgrade(cfg, d), d.Name, d.chart.forRelease(), d.Values)
+		if err == nil || (rel != nil && rel.Info != nil && rel.Info.Status == release.StatusDeployed) {
+			// A deployed release with an error: the objects were
+			// applied, only storing the final status failed.
+			if err != nil {
+				logger.Info("Helm could not record the deployed status of the upgrade: recording it", "revision", rel.Version, "err", err)
+			}
+			if err := m.recordDeployed(ctx, cfg, rel); err != nil {
+				return nil, fmt.Errorf("upgrading release %s/%s: %w", d.Namespace, d.Name, err)
+			}
 			return rel, nil
 		}
+		m.recordFailed(ctx, cfg, rel)
 		objs := immutableObjects(err)
 		if len(objs) == 0 {
 			return nil, fmt.Errorf("upgrading release %s/%s: %w", d.Namespace, d.Name, err)
@@ -285,7 +384,7 @@ func (m *Manager) upgrade(ctx context.Context, cfg *action.Configuration, d desi
 			}
 			logger.Info("Deleting an object whose immutable fields the upgrade changes", "kind", o.kind, "object", klog.KRef(obj.namespace, o.name), "attempt", attempt+1)
 			if err := m.deleteAndWait(ctx, obj.gvk, obj.namespace, o.name); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("upgrading release %s/%s: %w", d.Namespace, d.Name, err)
 			}
 		}
 	}

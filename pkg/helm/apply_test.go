@@ -276,6 +276,7 @@ func TestJobsRerunAndImmutableObjects(t *testing.T) {
 	_, ctx := ktesting.NewTestContext(t)
 	m := newManager(t, Options{})
 	ns := createNamespace(t, "jobs")
+	startOrphanGC(t, ns) // the StatefulSet is deleted with orphan propagation
 	values := map[string]any{}
 	r := Release{Name: "jobs", Namespace: ns, Group: "infra", Chart: "jobs", Values: values}
 	if _, err := m.Apply(ctx, r); err != nil {
@@ -283,9 +284,10 @@ func TestJobsRerunAndImmutableObjects(t *testing.T) {
 	}
 	dbSync, bootstrap, sts, pvc := uid(t, ns, "Job", "db-sync"), uid(t, ns, "Job", "bootstrap"), uid(t, ns, "StatefulSet", "server"), uid(t, ns, "PersistentVolumeClaim", "data")
 
-	// A new image for db-sync. The Job is deleted before the upgrade, which
-	// therefore succeeds at once (without that, Helm's patch of the Job's
-	// immutable template would fail first, leaving a failed revision).
+	// A new image for db-sync. The Job is deleted after the dry run of the
+	// upgrade and before the upgrade, which therefore succeeds at once
+	// (without that, Helm's patch of the Job's immutable template would
+	// fail first, leaving a failed revision).
 	values["jobImage"] = "busybox:2"
 	if res, err := m.Apply(ctx, r); err != nil || res != (Result{Action: ActionUpgrade, Revision: 2}) {
 		t.Fatalf("upgrade: %+v %v", res, err)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -37,6 +36,8 @@ const ChartDigestAnnotation = "rockoon.dev/chart-digest"
 type chartCache struct {
 	dir     string
 	repoURL string
+	version string       // of the charts of repoURL: a version or constraint
+	client  *http.Client // for repoURL
 
 	mu      sync.Mutex
 	entries map[string]*chartEntry
@@ -99,7 +100,7 @@ func (c *chartCache) get(group, name string) (*loadedChart, error) {
 		err error
 	)
 	if c.repoURL != "" {
-		ch, err = loadFromRepository(c.repoURL, name)
+		ch, err = loadFromRepository(c.client, c.repoURL, name, c.version)
 	} else {
 		ch, err = loadDir(filepath.Join(c.dir, group, name), map[string]bool{})
 	}
@@ -125,7 +126,7 @@ func plainName(s string) bool {
 func loadDir(dir string, visiting map[string]bool) (*chart.Chart, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("chart directory %s: %w", dir, err)
 	}
 	if visiting[abs] {
 		return nil, fmt.Errorf("file:// dependency cycle through %s", abs)
@@ -237,6 +238,8 @@ func chartDigest(ch *chart.Chart) string {
 		fmt.Fprintf(h, "chart\x00%s\x00", path)
 		files := slices.Clone(c.Raw)
 		if len(files) == 0 { // a chart built in memory
+			// Metadata and values read from YAML always encode; an
+			// error would only leave them out of the digest.
 			meta, _ := json.Marshal(c.Metadata)
 			vals, _ := json.Marshal(c.Values)
 			files = append(append(slices.Clone(c.Templates), c.Files...),
@@ -274,25 +277,55 @@ func releaseDigest(version, chartDigest string, values map[string]any) (string, 
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// loadFromRepository downloads the newest version of a chart from a Helm
-// chart repository (index.yaml, packaged charts with their dependencies).
-func loadFromRepository(repoURL, name string) (*chart.Chart, error) {
+// validateRepository checks the chart repository options: a version is
+// required, and the URL must be https:// (or http:// when allowed).
+func validateRepository(opts Options) error {
+	if opts.ChartRepository == "" {
+		return nil
+	}
+	if opts.ChartVersion == "" {
+		return fmt.Errorf("helm: chart repository %s: a chart version (or semver constraint) is required: the newest version is never taken silently", opts.ChartRepository)
+	}
+	u, err := url.Parse(opts.ChartRepository)
+	if err != nil {
+		return fmt.Errorf("helm: chart repository %q: %w", opts.ChartRepository, err)
+	}
+	switch {
+	case u.Scheme == "https" && u.Host != "":
+	case u.Scheme == "http" && u.Host != "":
+		if !opts.AllowInsecureChartRepository {
+			return fmt.Errorf("helm: chart repository %s: plain http:// is refused (charts would be downloaded unauthenticated): use https://, or allow an insecure chart repository explicitly", opts.ChartRepository)
+		}
+	default:
+		return fmt.Errorf("helm: chart repository %q: not an http(s) URL", opts.ChartRepository)
+	}
+	return nil
+}
+
+// loadFromRepository downloads the version of a chart matching version (a
+// version or a semver constraint; the newest match) from a Helm chart
+// repository (index.yaml, packaged charts with their dependencies) and
+// checks the archive against the sha256 digest of its index entry.
+func loadFromRepository(client *http.Client, repoURL, name, version string) (*chart.Chart, error) {
+	if version == "" {
+		return nil, fmt.Errorf("chart repository %s: no chart version given", repoURL)
+	}
 	base, err := url.Parse(strings.TrimSuffix(repoURL, "/") + "/")
 	if err != nil {
 		return nil, fmt.Errorf("chart repository %q: %w", repoURL, err)
 	}
-	indexData, err := httpGet(base.ResolveReference(&url.URL{Path: "index.yaml"}).String())
+	indexData, err := httpGet(client, base.ResolveReference(&url.URL{Path: "index.yaml"}).String())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("chart repository %s: %w", repoURL, err)
 	}
 	var index repo.IndexFile
 	if err := yaml.Unmarshal(indexData, &index); err != nil {
 		return nil, fmt.Errorf("chart repository %s: index.yaml: %w", repoURL, err)
 	}
 	index.SortEntries()
-	cv, err := index.Get(name, "")
+	cv, err := index.Get(name, version)
 	if err != nil {
-		return nil, fmt.Errorf("chart repository %s: %w", repoURL, err)
+		return nil, fmt.Errorf("chart repository %s: chart %s version %q: %w", repoURL, name, version, err)
 	}
 	if len(cv.URLs) == 0 {
 		return nil, fmt.Errorf("chart repository %s: %s %s has no URL", repoURL, name, cv.Version)
@@ -301,23 +334,36 @@ func loadFromRepository(repoURL, name string) (*chart.Chart, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chart repository %s: %s %s: %w", repoURL, name, cv.Version, err)
 	}
-	archive, err := httpGet(base.ResolveReference(ref).String())
-	if err != nil {
-		return nil, err
+	archiveURL := base.ResolveReference(ref).String()
+	want := strings.ToLower(strings.TrimPrefix(cv.Digest, "sha256:"))
+	if want == "" {
+		return nil, fmt.Errorf("chart %s %s (%s): the repository index gives no digest to check the archive against", name, cv.Version, archiveURL)
 	}
-	return loader.LoadArchive(bytes.NewReader(archive))
+	archive, err := httpGet(client, archiveURL)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s: %w", name, cv.Version, err)
+	}
+	sum := sha256.Sum256(archive)
+	if got := hex.EncodeToString(sum[:]); got != want {
+		return nil, fmt.Errorf("chart %s %s (%s): sha256 %s differs from the digest %s of the repository index", name, cv.Version, archiveURL, got, want)
+	}
+	ch, err := loader.LoadArchive(bytes.NewReader(archive))
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s (%s): %w", name, cv.Version, archiveURL, err)
+	}
+	return ch, nil
 }
 
 var httpClient = &http.Client{Timeout: 2 * time.Minute}
 
 const maxArchive = 256 << 20
 
-func httpGet(u string) ([]byte, error) {
-	resp, err := httpClient.Get(u)
+func httpGet(client *http.Client, u string) ([]byte, error) {
+	resp, err := client.Get(u)
 	if err != nil {
-		return nil, err
+		return nil, err // the error names the URL
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read in full (or capped) already
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
@@ -326,7 +372,7 @@ func httpGet(u string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
 	if len(b) > maxArchive {
-		return nil, errors.New("GET " + u + ": more than 256 MiB")
+		return nil, fmt.Errorf("GET %s: more than %d MiB", u, maxArchive>>20)
 	}
 	return b, nil
 }

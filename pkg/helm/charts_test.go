@@ -12,6 +12,7 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/repo"
 	"k8s.io/klog/v2/ktesting"
+	"sigs.k8s.io/yaml"
 )
 
 // TestFileDependencies: file:// dependencies are loaded from their
@@ -178,11 +179,17 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// TestChartRepository serves the app chart from a Helm chart repository
-// on loopback (index.yaml and the packaged chart, dependencies inside) and
-// installs it from there.
-func TestChartRepository(t *testing.T) {
-	_, ctx := ktesting.NewTestContext(t)
+// chartRepo is a Helm chart repository on loopback serving the app chart
+// in versions 0.1.0 and 0.2.0 (dependencies packaged inside); its index
+// can be replaced.
+type chartRepo struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	index *repo.IndexFile
+}
+
+func newChartRepo(t *testing.T, tls bool) *chartRepo {
+	t.Helper()
 	dir := t.TempDir()
 	ch, err := loadDir(filepath.Join(testCharts, "openstack", "app"), map[string]bool{})
 	if err != nil {
@@ -191,16 +198,69 @@ func TestChartRepository(t *testing.T) {
 	if _, err := chartutil.Save(ch, dir); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer srv.Close()
-	index, err := repo.IndexDirectory(dir, srv.URL)
-	if err != nil {
+	v2 := copyChart(ch)
+	v2.Metadata.Version = "0.2.0"
+	if _, err := chartutil.Save(v2, dir); err != nil {
 		t.Fatal(err)
 	}
-	if err := index.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
+	r := &chartRepo{}
+	files := http.FileServer(http.Dir(dir))
+	handler := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/index.yaml" {
+			files.ServeHTTP(w, req)
+			return
+		}
+		r.mu.Lock()
+		b, err := yaml.Marshal(r.index)
+		r.mu.Unlock()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write(b)
+	})
+	if tls {
+		r.srv = httptest.NewTLSServer(handler)
+	} else {
+		r.srv = httptest.NewServer(handler)
+	}
+	t.Cleanup(r.srv.Close)
+	// Relative URLs, resolved against the repository URL.
+	if r.index, err = repo.IndexDirectory(dir, ""); err != nil {
 		t.Fatal(err)
 	}
-	m := newManager(t, Options{ChartRepository: srv.URL})
+	return r
+}
+
+// setDigest replaces the digest of the index entry of version.
+func (r *chartRepo) setDigest(version, digest string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, cv := range r.index.Entries["app"] {
+		if cv.Version == version {
+			cv.Digest = digest
+		}
+	}
+}
+
+// repoManager is a Manager (on the test cluster) whose chart downloads
+// trust the repository's TLS certificate.
+func (r *chartRepo) manager(t *testing.T, opts Options) *Manager {
+	t.Helper()
+	opts.ChartRepository = r.srv.URL
+	m := newManager(t, opts)
+	m.charts.client = r.srv.Client()
+	return m
+}
+
+// TestChartRepository serves the app chart from a Helm chart repository
+// on loopback (index.yaml and the packaged chart, dependencies inside) and
+// installs it from there: the version asked for, never silently the
+// newest.
+func TestChartRepository(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	r := newChartRepo(t, true)
+	m := r.manager(t, Options{ChartVersion: "~0.1.0"})
 	ns := createNamespace(t, "from-repo")
 	res, err := m.Apply(ctx, appRelease(ns, "app", nil))
 	if err != nil || res.Action != ActionInstall {
@@ -209,10 +269,60 @@ func TestChartRepository(t *testing.T) {
 	if got := configMapData(t, ns, "app")["lib"]; got != "from-infra-lib" {
 		t.Errorf("the packaged dependency was not used: lib=%q", got)
 	}
+	if rels, err := m.List(ctx, ns); err != nil || len(rels) != 1 || rels[0].ChartVersion != "0.1.0" {
+		t.Errorf("the release must use the chart version asked for (0.1.0, not the newest 0.2.0): %+v %v", rels, err)
+	}
 	if res, err := m.Apply(ctx, appRelease(ns, "app", nil)); err != nil || res.Action != ActionUnchanged {
 		t.Errorf("second apply from the repository: %+v %v", res, err)
 	}
 	if _, err := m.Chart("infra", "absent"); err == nil || !strings.Contains(err.Error(), "absent") {
 		t.Errorf("a chart missing from the repository: %v", err)
+	}
+
+	for version, want := range map[string]string{"0.2.0": "0.2.0", ">= 0.1.0": "0.2.0", "0.1.0": "0.1.0"} {
+		ch, err := r.manager(t, Options{ChartVersion: version}).Chart("openstack", "app")
+		if err != nil || ch.Metadata.Version != want {
+			t.Errorf("version %q: %v, want %s", version, err, want)
+			continue
+		}
+	}
+	if _, err := r.manager(t, Options{ChartVersion: "0.3.0"}).Chart("openstack", "app"); err == nil || !strings.Contains(err.Error(), "0.3.0") {
+		t.Errorf("a version missing from the repository: %v", err)
+	}
+}
+
+// TestChartRepositoryChecks: a version is required, plain http is refused
+// unless allowed, and every archive must match its index digest.
+func TestChartRepositoryChecks(t *testing.T) {
+	if _, err := New(nil, Options{ChartRepository: "https://charts.example"}); err == nil || !strings.Contains(err.Error(), "chart version") {
+		t.Errorf("a repository without a chart version: %v", err)
+	}
+	if _, err := New(nil, Options{ChartRepository: "ftp://charts.example", ChartVersion: "1.0.0"}); err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {
+		t.Errorf("an ftp repository: %v", err)
+	}
+
+	plain := newChartRepo(t, false)
+	if _, err := New(nil, Options{ChartRepository: plain.srv.URL, ChartVersion: "0.1.0"}); err == nil || !strings.Contains(err.Error(), "plain http:// is refused") {
+		t.Errorf("a plain http repository: %v", err)
+	}
+	m, err := New(nil, Options{ChartRepository: plain.srv.URL, ChartVersion: "0.1.0", AllowInsecureChartRepository: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Chart("openstack", "app"); err != nil {
+		t.Errorf("an allowed plain http repository: %v", err)
+	}
+
+	r := newChartRepo(t, true)
+	archive := r.srv.URL + "/app-0.1.0.tgz"
+	r.setDigest("0.1.0", strings.Repeat("0", 64))
+	if _, err := r.manager(t, Options{ChartVersion: "0.1.0"}).Chart("openstack", "app"); err == nil ||
+		!strings.Contains(err.Error(), "chart app 0.1.0 ("+archive+")") || !strings.Contains(err.Error(), "differs from the digest") {
+		t.Errorf("an archive not matching its digest: %v", err)
+	}
+	r.setDigest("0.1.0", "")
+	if _, err := r.manager(t, Options{ChartVersion: "0.1.0"}).Chart("openstack", "app"); err == nil ||
+		!strings.Contains(err.Error(), "chart app 0.1.0 ("+archive+")") || !strings.Contains(err.Error(), "no digest") {
+		t.Errorf("an index entry without digest: %v", err)
 	}
 }

@@ -1,11 +1,12 @@
 package helm
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"time"
 
 	"helm.sh/helm/v3/pkg/action"
@@ -18,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/klog/v2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -76,67 +76,61 @@ func (objs manifestObjects) jobs() map[string]manifestObject {
 	return out
 }
 
-// jobRerun is the post-renderer of an upgrade that makes Jobs run again
-// when their pod template changes: it sees exactly the manifest Helm is
-// about to apply (rendered with the cluster's capabilities), compares every
-// Job in it with the same Job of the deployed revision and deletes the live
-// Job whose spec.template differs (new image, changed config hash
-// annotation, args…), so that the upgrade creates it anew. Unchanged Jobs
-// are left alone. The manifest is returned as it is.
-type jobRerun struct {
-	ctx       context.Context
-	m         *Manager
-	namespace string
-	deployed  map[string]manifestObject
-}
-
-// jobRerunner returns the post-renderer for an upgrade of the release, nil
-// when the deployed revision has no Job (or there is no deployed revision).
-func (m *Manager) jobRerunner(ctx context.Context, cfg *action.Configuration, name, namespace string) (*jobRerun, error) {
+// changedJobs returns the Jobs of the manifest about to be applied whose
+// pod template (spec.template: new image, changed config hash annotation,
+// args…) differs from the same Job of the deployed revision: they are
+// deleted before the upgrade so that it creates them anew and they run
+// again. Unchanged Jobs, and Jobs new to the manifest, are not returned.
+// None when there is no deployed revision.
+func (m *Manager) changedJobs(cfg *action.Configuration, name, namespace, manifest string) ([]manifestObject, error) {
 	deployed, err := cfg.Releases.Deployed(name)
 	if errors.Is(err, driver.ErrNoDeployedReleases) || errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the deployed revision of %s: %w", name, err)
+		return nil, fmt.Errorf("reading the deployed revision of release %s/%s: %w", namespace, name, err)
 	}
-	objs, err := parseManifest(deployed.Manifest, namespace)
+	old, err := parseManifest(deployed.Manifest, namespace)
 	if err != nil {
-		return nil, fmt.Errorf("reading the deployed manifest of %s: %w", name, err)
+		return nil, fmt.Errorf("reading the deployed manifest of release %s/%s: %w", namespace, name, err)
 	}
-	jobs := objs.jobs()
-	if len(jobs) == 0 {
+	oldJobs := old.jobs()
+	if len(oldJobs) == 0 {
 		return nil, nil
 	}
-	return &jobRerun{ctx: ctx, m: m, namespace: namespace, deployed: jobs}, nil
-}
-
-// Run implements postrender.PostRenderer.
-func (j *jobRerun) Run(rendered *bytes.Buffer) (*bytes.Buffer, error) {
-	objs, err := parseManifest(rendered.String(), j.namespace)
+	cur, err := parseManifest(manifest, namespace)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the new manifest of release %s/%s: %w", namespace, name, err)
 	}
-	for key, cur := range objs.jobs() {
-		old, ok := j.deployed[key]
+	newJobs := cur.jobs()
+	var out []manifestObject
+	for _, key := range slices.Sorted(maps.Keys(newJobs)) {
+		o, ok := oldJobs[key]
 		if !ok {
 			continue // a new Job: Helm creates it
 		}
-		a, _, _ := unstructured.NestedFieldNoCopy(old.obj.Object, "spec", "template")
-		b, _, _ := unstructured.NestedFieldNoCopy(cur.obj.Object, "spec", "template")
-		if reflect.DeepEqual(a, b) {
-			continue
-		}
-		klog.FromContext(j.ctx).Info("Deleting a Job whose pod template changed, so that it runs again", "job", klog.KRef(old.namespace, old.obj.GetName()))
-		if err := j.m.deleteAndWait(j.ctx, jobGVK, old.namespace, old.obj.GetName()); err != nil {
-			return nil, err
+		// A Job without a template (an invalid one) compares as nil.
+		a, _, _ := unstructured.NestedFieldNoCopy(o.obj.Object, "spec", "template")
+		b, _, _ := unstructured.NestedFieldNoCopy(newJobs[key].obj.Object, "spec", "template")
+		if !reflect.DeepEqual(a, b) {
+			out = append(out, newJobs[key])
 		}
 	}
-	return rendered, nil
+	return out, nil
 }
 
-// deleteAndWait deletes an object (background propagation; a missing one
-// is fine) and waits, bounded, until it is gone.
+// orphaned are the kinds deleted with orphan propagation: their pods
+// survive, and the object re-created by the upgrade adopts them (with
+// background propagation every mariadb or rabbitmq pod would be killed at
+// once).
+var orphaned = map[schema.GroupKind]bool{
+	{Group: "apps", Kind: "StatefulSet"}: true,
+	{Group: "apps", Kind: "DaemonSet"}:   true,
+}
+
+// deleteAndWait deletes an object (a missing one is fine) and waits,
+// bounded, until it is gone. StatefulSets and DaemonSets are deleted with
+// orphan propagation, other kinds with background propagation.
 func (m *Manager) deleteAndWait(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) error {
 	mapping, err := m.getter.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
@@ -147,6 +141,9 @@ func (m *Manager) deleteAndWait(ctx context.Context, gvk schema.GroupVersionKind
 		client = m.dynamic.Resource(mapping.Resource).Namespace(namespace)
 	}
 	policy := metav1.DeletePropagationBackground
+	if orphaned[gvk.GroupKind()] {
+		policy = metav1.DeletePropagationOrphan
+	}
 	err = client.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -156,10 +153,16 @@ func (m *Manager) deleteAndWait(ctx context.Context, gvk schema.GroupVersionKind
 	}
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, deleteTimeout, true, func(ctx context.Context) (bool, error) {
 		_, err := client.Get(ctx, name, metav1.GetOptions{})
-		return apierrors.IsNotFound(err), nil
+		switch {
+		case apierrors.IsNotFound(err):
+			return true, nil
+		case err != nil:
+			return false, fmt.Errorf("reading it: %w", err)
+		}
+		return false, nil
 	})
 	if err != nil {
-		return fmt.Errorf("waiting for %s %s/%s to be gone: %w", gvk.Kind, namespace, name, err)
+		return fmt.Errorf("waiting for %s %s/%s to be gone (deleted with %s propagation): %w", gvk.Kind, namespace, name, policy, err)
 	}
 	return nil
 }

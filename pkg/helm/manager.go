@@ -16,6 +16,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 )
@@ -27,8 +28,19 @@ type Options struct {
 	ChartsDir string
 	// ChartRepository, when set, is the URL of a Helm chart repository
 	// (index.yaml and packaged charts) the charts come from instead of
-	// ChartsDir; the newest version of each chart is used.
+	// ChartsDir: https://, or http:// with AllowInsecureChartRepository.
+	// Every downloaded archive must match the sha256 digest of its index
+	// entry.
 	ChartRepository string
+	// ChartVersion is the version of the charts taken from ChartRepository,
+	// or a semver constraint (">= 2025.1.0, < 2026.0.0"; the newest
+	// matching version wins). Required with ChartRepository: the newest
+	// version is never taken silently.
+	ChartVersion string
+	// AllowInsecureChartRepository permits a plain http:// ChartRepository
+	// (charts and index unauthenticated; the digests then only catch
+	// transfer errors).
+	AllowInsecureChartRepository bool
 	// MaxHistory is the number of revisions kept per release (default 3).
 	MaxHistory int
 	// MaxParallel bounds the Apply, Uninstall and Rollback calls running at
@@ -43,6 +55,14 @@ type Options struct {
 	// leader finishing), so Apply returns ErrReleaseBusy rather than act on
 	// it at the same time.
 	PendingTimeout time.Duration
+	// Handover, when set, returns the instant before which every pending-*
+	// revision was necessarily left by another (previous) process that can
+	// no longer act: the time this process acquired the leader Lease,
+	// returned only once the previous holder's grace period has passed
+	// (the zero time: not known yet, or not safe yet). Apply recovers a
+	// pending revision started (Info.LastDeployed) before that instant at
+	// once, whatever PendingTimeout says.
+	Handover func() time.Time
 	// DisableHooks skips chart hooks (for clusters where no pod runs, where
 	// hook Jobs never complete).
 	DisableHooks bool
@@ -52,9 +72,14 @@ type Options struct {
 }
 
 var (
-	// ErrReleaseBusy is returned for a release another process is changing
-	// (a pending revision younger than Options.PendingTimeout): retry later.
+	// ErrReleaseBusy is returned for a release another process may still
+	// be changing (a pending revision younger than Options.PendingTimeout
+	// and not known to be left by a previous leader, see
+	// Options.Handover): retry later.
 	ErrReleaseBusy = errors.New("release is being changed by another Helm action")
+	// ErrReleaseTooLarge is returned, before anything is changed, for an
+	// upgrade whose revision would not fit in its storage Secret (1 MiB).
+	ErrReleaseTooLarge = errors.New("release too large for its storage Secret")
 	// ErrVolumeChange is returned when an upgrade needs a PersistentVolume
 	// or PersistentVolumeClaim recreated: that is never done automatically.
 	ErrVolumeChange = errors.New("a volume or volume claim can not be updated automatically: change it by hand")
@@ -111,6 +136,7 @@ type Manager struct {
 	getter    *restGetter // nil: client-only
 	clientset kubernetes.Interface
 	dynamic   dynamic.Interface
+	metadata  metadata.Interface
 	charts    *chartCache
 
 	sem   chan struct{}
@@ -120,6 +146,9 @@ type Manager struct {
 	// held, when set (tests), is called once a call holds its release lock
 	// and a parallelism slot, before it does anything.
 	held func(namespace, name string)
+	// wrapDriver, when set (tests), wraps the storage driver of every
+	// action configuration (to make storage calls fail).
+	wrapDriver func(driver.Driver) driver.Driver
 }
 
 type releaseLock struct {
@@ -145,9 +174,12 @@ func New(cfg *rest.Config, opts Options) (*Manager, error) {
 	if opts.KubeVersion == "" {
 		opts.KubeVersion = "v1.37.2"
 	}
+	if err := validateRepository(opts); err != nil {
+		return nil, err
+	}
 	m := &Manager{
 		opts:   opts,
-		charts: &chartCache{dir: opts.ChartsDir, repoURL: opts.ChartRepository},
+		charts: &chartCache{dir: opts.ChartsDir, repoURL: opts.ChartRepository, version: opts.ChartVersion, client: httpClient},
 		sem:    make(chan struct{}, opts.MaxParallel),
 		locks:  map[string]*releaseLock{},
 	}
@@ -163,6 +195,9 @@ func New(cfg *rest.Config, opts Options) (*Manager, error) {
 	}
 	if m.dynamic, err = dynamic.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("helm: dynamic client: %w", err)
+	}
+	if m.metadata, err = metadata.NewForConfig(cfg); err != nil {
+		return nil, fmt.Errorf("helm: metadata client: %w", err)
 	}
 	return m, nil
 }
@@ -239,11 +274,18 @@ func (m *Manager) actionConfig(ctx context.Context, namespace string) (*action.C
 	kc := kube.New(getter)
 	kc.Log = logf
 	kc.Namespace = namespace
-	d := driver.NewSecrets(m.clientset.CoreV1().Secrets(namespace))
-	d.Log = logf
+	secrets := driver.NewSecrets(m.clientset.CoreV1().Secrets(namespace))
+	secrets.Log = logf
+	var d driver.Driver = secrets
+	if m.wrapDriver != nil {
+		d = m.wrapDriver(d)
+	}
 	store := storage.Init(d)
 	store.Log = logf
-	store.MaxHistory = m.opts.MaxHistory
+	// Helm's storage prunes the history in Create, before the new revision
+	// is stored: a Create that then fails loses a good revision. The
+	// history is pruned by pruneHistory instead, after a successful action.
+	store.MaxHistory = 0
 	return &action.Configuration{
 		RESTClientGetter: getter,
 		KubeClient:       kc,

@@ -104,7 +104,10 @@ func (m *Manager) UpdateStored(ctx context.Context, rel *release.Release) error 
 	if err != nil {
 		return err
 	}
-	return cfg.Releases.Update(rel)
+	if err := cfg.Releases.Update(rel); err != nil {
+		return fmt.Errorf("updating revision %d of release %s/%s: %w", rel.Version, rel.Namespace, rel.Name, err)
+	}
+	return nil
 }
 
 // GetValues returns the values of the latest revision of a release (as
@@ -123,7 +126,8 @@ func (m *Manager) GetValues(ctx context.Context, namespace, name string) (map[st
 }
 
 // Rollback rolls a release back to revision (0: the previous one). The
-// rollback is a new revision; MaxHistory applies.
+// rollback is a new revision; the history is pruned to MaxHistory
+// revisions after it succeeded.
 func (m *Manager) Rollback(ctx context.Context, namespace, name string, revision int) error {
 	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("release", klog.KRef(namespace, name)))
 	unlock, err := m.acquire(ctx, namespace, name)
@@ -138,11 +142,12 @@ func (m *Manager) Rollback(ctx context.Context, namespace, name string, revision
 	rb := action.NewRollback(cfg)
 	rb.Version = revision
 	rb.Timeout = m.opts.Timeout
-	rb.MaxHistory = m.opts.MaxHistory
+	rb.MaxHistory = 0 // pruned after success (pruneHistory), never before
 	rb.DisableHooks = m.opts.DisableHooks
 	if err := rb.Run(name); err != nil {
 		return fmt.Errorf("rolling release %s/%s back to revision %d: %w", namespace, name, revision, err)
 	}
+	m.pruneHistory(ctx, cfg, name)
 	klog.FromContext(ctx).Info("Release rolled back", "toRevision", revision)
 	return nil
 }
