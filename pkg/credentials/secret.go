@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
+
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 )
 
 // PriorityAnnotation ranks the two Secrets of a rotation pair: the one with
@@ -77,7 +79,7 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 			if typ == "" {
 				typ = corev1.SecretTypeOpaque
 			}
-			s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: spec.Name, Namespace: namespace}, Type: typ, Data: data}
+			s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: spec.Name, Namespace: namespace, Labels: map[string]string{lcmv1alpha1.GeneratedCredentialsLabel: "true"}}, Type: typ, Data: data}
 			created, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: fieldManager})
 			if apierrors.IsAlreadyExists(err) && attempt < 3 {
 				continue // created concurrently: read it
@@ -95,11 +97,18 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 		if err != nil {
 			return nil, fmt.Errorf("Secret %s/%s: %w", namespace, spec.Name, err)
 		}
-		if len(added) == 0 {
+		labelled := existing.Labels[lcmv1alpha1.GeneratedCredentialsLabel] == "true"
+		if len(added) == 0 && labelled {
 			return existing.Data, nil
 		}
+		// Adopted (the original's Secrets carry no label) or completed:
+		// labelled so that the controller watches it.
 		updated := existing.DeepCopy()
 		updated.Data = data
+		if updated.Labels == nil {
+			updated.Labels = map[string]string{}
+		}
+		updated.Labels[lcmv1alpha1.GeneratedCredentialsLabel] = "true"
 		result, err := secrets.Update(ctx, updated, metav1.UpdateOptions{FieldManager: fieldManager})
 		if apierrors.IsConflict(err) && attempt < 3 {
 			continue
@@ -107,7 +116,9 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 		if err != nil {
 			return nil, fmt.Errorf("updating Secret %s/%s: %w", namespace, spec.Name, err)
 		}
-		logger.Info("Added missing fields to generated credentials", "fields", added)
+		if len(added) > 0 {
+			logger.Info("Added missing fields to generated credentials", "fields", added)
+		}
 		return result.Data, nil
 	}
 }

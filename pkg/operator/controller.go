@@ -127,10 +127,11 @@ func (c *Controller[K]) processNextItem(ctx context.Context) bool {
 	}
 	logger := klog.LoggerWithValues(klog.FromContext(ctx), "key", key)
 	start := time.Now()
-	// A sync started before shutdown finishes with a live context: the
-	// queue drains, so in-flight work (a Helm action) completes or fails
-	// cleanly instead of being cut.
-	err := c.cfg.Sync(klog.NewContext(context.WithoutCancel(ctx), logger), key)
+	// The sync gets ctx: it ends on shutdown or when the lease is lost, and
+	// the sync stops at its next safe boundary (work that must not be cut,
+	// such as a Helm action in flight, detaches from it itself). The queue
+	// drains, so Run returns once the sync has.
+	err := c.cfg.Sync(klog.NewContext(ctx, logger), key)
 	c.observe(time.Since(start), err)
 	c.handleErr(ctx, logger, key, err)
 	return true
@@ -157,6 +158,9 @@ func (c *Controller[K]) handleErr(ctx context.Context, logger klog.Logger, key K
 	switch {
 	case err == nil:
 		c.queue.Forget(key)
+	case ctx.Err() != nil:
+		// Stopped by shutdown or a lost lease: the next leader resumes.
+		logger.V(2).Info("Sync stopped", "err", err)
 	case errors.As(err, &ra):
 		c.queue.Forget(key)
 		c.queue.AddAfter(key, ra.after)

@@ -38,6 +38,7 @@ type Runtime struct {
 	Readyz *Checks
 
 	leading   atomic.Bool
+	acquired  atomic.Int64 // unix nanoseconds of the Lease's acquisition
 	watchdog  *leaderelection.HealthzAdaptor
 	listeners []net.Listener
 	handlers  []http.Handler
@@ -74,6 +75,25 @@ func NewRuntimeForConfig(opts *Options, cfg *rest.Config) *Runtime {
 		})
 	}
 	return r
+}
+
+// Handover returns the instant before which every change in flight was
+// started by another process that can no longer act: the time this
+// process acquired the Lease, once the previous holder's grace period
+// (GracefulShutdownPeriod, within which a holder that lost the Lease stops
+// or exits) has passed since. It is the zero time until then and while
+// not leading. Without leader election it is the time Run started work.
+// The Helm driver recovers at once a release left pending before it.
+func (r *Runtime) Handover() time.Time {
+	at := r.acquired.Load()
+	if at == 0 || !r.leading.Load() {
+		return time.Time{}
+	}
+	t := time.Unix(0, at)
+	if r.Options.LeaderElect && time.Since(t) < r.Options.GracefulShutdownPeriod {
+		return time.Time{}
+	}
+	return t
 }
 
 // Leading reports whether this process holds the Lease (always true without
@@ -169,6 +189,7 @@ func (r *Runtime) Run(ctx context.Context, start func(ctx context.Context) error
 		if r.Options.LeaderElect {
 			err = r.runLeaderElected(gctx, start)
 		} else {
+			r.acquired.Store(time.Now().UnixNano())
 			r.leading.Store(true)
 			err = start(gctx)
 		}
@@ -230,6 +251,7 @@ func (r *Runtime) runLeaderElected(ctx context.Context, start func(ctx context.C
 			OnStartedLeading: func(leading context.Context) {
 				logger.Info("Acquired lease", "lease", klog.KRef(o.LeaderElectionNS, o.LeaderElectionName), "identity", identity)
 				started.Store(true)
+				r.acquired.Store(time.Now().UnixNano())
 				r.leading.Store(true)
 				defer close(startDone)
 				// The work stops on shutdown (ctx) or when the lease is lost

@@ -5,23 +5,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
-	lcmscheme "rockoon.dev/rockoon/pkg/client/clientset/versioned/scheme"
 	lcminformers "rockoon.dev/rockoon/pkg/client/informers/externalversions/lcm/v1alpha1"
 	lcmlisters "rockoon.dev/rockoon/pkg/client/listers/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/operator"
@@ -38,11 +39,20 @@ type Config struct {
 	// ControllerHost is reported in osdplst (the pod's hostname).
 	ControllerHost string
 	// Resync is how often an unchanged osdpl is reconciled anyway, to
-	// repair drift; default 10 minutes.
+	// repair drift; default 10 minutes. A resync that finds nothing to
+	// change writes nothing.
 	Resync time.Duration
 	// CephSharedNamespace holds the Ceph exchange Secrets; default
 	// openstack-ceph-shared.
 	CephSharedNamespace string
+	// WaitRequeue is how soon a waiting osdpl (an input not there yet, a
+	// busy release) is looked at again; default 15 s.
+	WaitRequeue time.Duration
+	// RetryBase and RetryMax bound the exponential backoff of failed
+	// reconciles; defaults 1 s and 5 min.
+	RetryBase, RetryMax time.Duration
+	// Recorder records the Events; default: operator.NewEventRecorder.
+	Recorder record.EventRecorder
 }
 
 // Controller reconciles the OpenStackDeployment of one namespace.
@@ -67,10 +77,18 @@ func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm version
 	if cfg.CephSharedNamespace == "" {
 		cfg.CephSharedNamespace = ceph.SharedNamespace
 	}
-	utilruntimeMust(lcmscheme.AddToScheme(scheme.Scheme))
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartStructuredLogging(3)
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events(cfg.Namespace)})
+	if cfg.WaitRequeue <= 0 {
+		cfg.WaitRequeue = 15 * time.Second
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = time.Second
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = 5 * time.Minute
+	}
+	if cfg.Recorder == nil {
+		cfg.Recorder = operator.NewEventRecorder(ctx, kube, cfg.Namespace, "rockoon-osdpl")
+	}
 	c := &Controller{
 		cfg:      cfg,
 		kube:     kube,
@@ -81,13 +99,14 @@ func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm version
 			Templates: templates.New(),
 			Store:     render.ClusterStore{Client: kube, Namespace: cfg.Namespace, FieldManager: cfg.FieldManager},
 		},
-		recorder: broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "rockoon-osdpl"}),
+		recorder: cfg.Recorder,
 	}
 	c.ctrl = operator.NewController(operator.ControllerConfig[cache.ObjectName]{
-		Name:    "openstackdeployment",
-		Sync:    c.sync,
-		Synced:  []cache.InformerSynced{informer.Informer().HasSynced},
-		Metrics: metrics,
+		Name:        "openstackdeployment",
+		Sync:        c.sync,
+		Synced:      []cache.InformerSynced{informer.Informer().HasSynced},
+		Metrics:     metrics,
+		RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[cache.ObjectName](cfg.RetryBase, cfg.RetryMax),
 	})
 	_, err := informer.Informer().AddEventHandlerWithResyncPeriod(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueue,
@@ -104,12 +123,6 @@ func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm version
 		return nil, err
 	}
 	return c, nil
-}
-
-func utilruntimeMust(err error) {
-	if err != nil {
-		panic(err)
-	}
 }
 
 // needsSync tells a change that matters (spec, deletion, finalizers, the
@@ -136,7 +149,22 @@ func (c *Controller) enqueue(obj any) {
 	c.ctrl.Enqueue(ref)
 }
 
-// Run processes the queue until ctx is done.
+// enqueueNamespace queues the OpenStackDeployments of a namespace (for
+// changes of the objects they depend on).
+func (c *Controller) enqueueNamespace(ns string) {
+	all, err := c.lister.OpenStackDeployments(ns).List(labels.Everything())
+	if err != nil {
+		runtime.HandleError(err)
+		return
+	}
+	for _, o := range all {
+		c.ctrl.Enqueue(cache.ObjectName{Namespace: o.Namespace, Name: o.Name})
+	}
+}
+
+// Run processes the queue until ctx is done. A sync stops at the next
+// release boundary when ctx ends (shutdown, lost lease); only the Helm
+// action in flight runs to its end.
 func (c *Controller) Run(ctx context.Context) error { return c.ctrl.Run(ctx) }
 
 // sync reconciles one OpenStackDeployment.
@@ -150,67 +178,67 @@ func (c *Controller) sync(ctx context.Context, ref cache.ObjectName) error {
 	if err != nil {
 		return err
 	}
-	if active, err := c.activeName(ref.Namespace); err != nil {
-		return err
-	} else if active != ref.Name {
-		return c.refuseDuplicate(ctx, osdpl, active)
-	}
+	// Deletion first: a refused duplicate that carries the finalizer must
+	// still go away.
 	if osdpl.DeletionTimestamp != nil {
 		return c.finalize(ctx, osdpl)
 	}
-	if !hasFinalizer(osdpl) {
+	if active, err := c.active(ref.Namespace); err != nil {
+		return err
+	} else if active.UID != osdpl.UID {
+		return c.refuseDuplicate(ctx, osdpl, active.Name)
+	}
+	if !slices.Contains(osdpl.Finalizers, lcmv1alpha1.OSDPLFinalizer) {
 		return c.addFinalizer(ctx, osdpl)
 	}
 	if osdpl.Spec.Draft != nil && *osdpl.Spec.Draft {
 		logger.V(2).Info("Draft: nothing applied")
-		return c.setConditions(ctx, osdpl, "", condition(ConditionProgressing, false, "Draft", "spec.draft is true: nothing is applied"))
+		return c.setConditions(ctx, osdpl, "", condition(lcmv1alpha1.ConditionProgressing, false, "Draft", "spec.draft is true: nothing is applied"))
 	}
 	return c.reconcile(ctx, osdpl)
 }
 
-// activeName is the OpenStackDeployment the controller serves in a
-// namespace: the oldest (then first by name). Others are refused.
-func (c *Controller) activeName(ns string) (string, error) {
-	all, err := c.lister.OpenStackDeployments(ns).List(everything)
+// active is the OpenStackDeployment the controller serves in a namespace:
+// the oldest, then the first by UID (stable: neither changes), among those
+// not being deleted. Others are refused.
+func (c *Controller) active(ns string) (*lcmv1alpha1.OpenStackDeployment, error) {
+	all, err := c.lister.OpenStackDeployments(ns).List(labels.Everything())
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var best *lcmv1alpha1.OpenStackDeployment
 	for _, o := range all {
+		if o.DeletionTimestamp != nil && !slices.Contains(o.Finalizers, lcmv1alpha1.OSDPLFinalizer) {
+			continue
+		}
 		if best == nil || o.CreationTimestamp.Before(&best.CreationTimestamp) ||
-			o.CreationTimestamp.Equal(&best.CreationTimestamp) && o.Name < best.Name {
+			o.CreationTimestamp.Equal(&best.CreationTimestamp) && o.UID < best.UID {
 			best = o
 		}
 	}
 	if best == nil {
-		return "", nil
+		return nil, fmt.Errorf("no OpenStackDeployment in namespace %s", ns)
 	}
-	return best.Name, nil
+	return best, nil
 }
 
 func (c *Controller) refuseDuplicate(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, active string) error {
 	msg := fmt.Sprintf("only one OpenStackDeployment per namespace is served; %s/%s is, this one is ignored", osdpl.Namespace, active)
-	if cond := findCondition(osdpl, ConditionReady); cond == nil || cond.Reason != "Duplicate" {
+	if cond := findCondition(osdpl, lcmv1alpha1.ConditionReady); cond == nil || cond.Reason != "Duplicate" {
 		c.recorder.Event(osdpl, corev1.EventTypeWarning, "Duplicate", msg)
 	}
-	return c.setConditions(ctx, osdpl, "", condition(ConditionReady, false, "Duplicate", msg))
-}
-
-func hasFinalizer(o *lcmv1alpha1.OpenStackDeployment) bool {
-	for _, f := range o.Finalizers {
-		if f == Finalizer {
-			return true
-		}
-	}
-	return false
+	return c.setConditions(ctx, osdpl, "", condition(lcmv1alpha1.ConditionReady, false, "Duplicate", msg))
 }
 
 func (c *Controller) addFinalizer(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) error {
-	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{
-		"finalizers":      append(append([]string{}, osdpl.Finalizers...), Finalizer),
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"finalizers":      append(slices.Clone(osdpl.Finalizers), lcmv1alpha1.OSDPLFinalizer),
 		"resourceVersion": osdpl.ResourceVersion,
 	}})
-	_, err := c.lcm.LcmV1alpha1().OpenStackDeployments(osdpl.Namespace).Patch(ctx, osdpl.Name, "application/merge-patch+json", patch, metav1.PatchOptions{FieldManager: c.cfg.FieldManager})
+	if err != nil {
+		return err
+	}
+	_, err = c.lcm.LcmV1alpha1().OpenStackDeployments(osdpl.Namespace).Patch(ctx, osdpl.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: c.cfg.FieldManager})
 	// The update event brings the object back with the finalizer.
 	return err
 }

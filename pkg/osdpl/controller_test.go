@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2/ktesting"
 	"sigs.k8s.io/yaml"
 
@@ -26,6 +30,7 @@ import (
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/osdpl"
 	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/testenv"
@@ -73,6 +78,26 @@ func (m *memReleases) Apply(_ context.Context, r render.Release) (bool, error) {
 	return true, nil
 }
 
+func (m *memReleases) Plan(_ context.Context, r render.Release) (bool, error) {
+	b, _ := json.Marshal(r.Values)
+	d := fmt.Sprintf("%s/%x", r.Chart, sha256.Sum256(b))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.digests[r.Namespace+"/"+r.Name] != d, nil
+}
+
+func (m *memReleases) Values(_ context.Context, ns, name string) (map[string]any, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.values[ns+"/"+name]
+	if !ok {
+		return nil, nil
+	}
+	b, _ := json.Marshal(v)
+	out := map[string]any{}
+	return out, json.Unmarshal(b, &out)
+}
+
 func (m *memReleases) Uninstall(_ context.Context, ns, name string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -113,21 +138,111 @@ func run(t *testing.T, ns string, rel osdpl.Releases) func() {
 // the rest).
 func runWith(t testing.TB, cfg osdpl.Config, rel osdpl.Releases) func() {
 	t.Helper()
-	ns := cfg.Namespace
-	cfg.FieldManager, cfg.ImagesBaseURL, cfg.ControllerHost = "test", "reg.example", "test"
-	_, ctx := ktesting.NewTestContext(t)
-	ctx, cancel := context.WithCancel(ctx)
-	factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, 0, externalversions.WithNamespace(ns))
-	c, err := osdpl.New(ctx, cfg, kube, lcm, factory.Lcm().V1alpha1().OpenStackDeployments(), rel, nil)
+	stop, _ := runObserved(t, cfg, rel)
+	return stop
+}
+
+// observed is what runObserved lets a test see of one controller: the
+// write requests its clients sent and its metrics.
+type observed struct {
+	writes  *writeCounter
+	metrics *operator.Metrics
+}
+
+// syncs is the number of finished syncs with the given result (success,
+// error, requeue).
+func (o observed) syncs(t testing.TB, result string) int {
+	t.Helper()
+	mfs, err := o.metrics.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := 0
+	for _, mf := range mfs {
+		if mf.GetName() != "rockoon_controller_sync_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					n += int(m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return n
+}
+
+// writeCounter counts the requests that are not reads (create, update,
+// patch, delete), by method and path.
+type writeCounter struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.mu.Lock()
+			w.reqs = append(w.reqs, r.Method+" "+r.URL.Path)
+			w.mu.Unlock()
+		}
+		return rt.RoundTrip(r)
+	})
+}
+
+func (w *writeCounter) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.reqs)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// runObserved runs the controller with clients that count their writes.
+func runObserved(t testing.TB, cfg osdpl.Config, rel osdpl.Releases) (func(), observed) {
+	t.Helper()
+	ns := cfg.Namespace
+	cfg.FieldManager, cfg.ImagesBaseURL, cfg.ControllerHost = "test", "reg.example", "test"
+	if cfg.WaitRequeue == 0 {
+		cfg.WaitRequeue = 300 * time.Millisecond
+	}
+	if cfg.RetryBase == 0 {
+		cfg.RetryBase, cfg.RetryMax = 50*time.Millisecond, 2*time.Second
+	}
+	obs := observed{writes: &writeCounter{}, metrics: operator.NewMetrics()}
+	rc := rest.CopyConfig(env.Config)
+	rc.Wrap(obs.writes.wrap)
+	ckube := kubernetes.NewForConfigOrDie(rc)
+	clcm := versioned.NewForConfigOrDie(rc)
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	factory := externalversions.NewSharedInformerFactoryWithOptions(clcm, 0, externalversions.WithNamespace(ns))
+	creds := osdpl.CredentialsInformer(metadata.NewForConfigOrDie(rc), ns)
+	c, err := osdpl.New(ctx, cfg, ckube, clcm, factory.Lcm().V1alpha1().OpenStackDeployments(), rel, obs.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WatchCredentials(creds.Informer()); err != nil {
+		t.Fatal(err)
+	}
 	factory.Start(ctx.Done())
+	creds.Start(ctx.Done())
 	done := make(chan struct{})
 	go func() { _ = c.Run(ctx); close(done) }()
-	stop := func() { cancel(); <-done; factory.Shutdown() }
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			factory.Shutdown()
+			creds.Shutdown()
+		})
+	}
 	t.Cleanup(stop)
-	return stop
+	return stop, obs
 }
 
 const osdplDoc = `
@@ -158,7 +273,7 @@ func setup(t testing.TB, ns string) {
 		t.Fatal(err)
 	}
 	tls := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "lab-tls", Labels: map[string]string{osdpl.SecretLabel: "true"}},
+		ObjectMeta: metav1.ObjectMeta{Name: "lab-tls", Labels: map[string]string{lcmv1alpha1.OSDPLSecretLabel: "true"}},
 		Data:       map[string][]byte{"ca_cert": []byte("CA"), "api_cert": []byte("CRT"), "api_key": []byte("KEY")},
 	}
 	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, tls, metav1.CreateOptions{}); err != nil {
@@ -215,6 +330,16 @@ func waitStatus(t testing.TB, ns, name string, timeout time.Duration, ok func(*l
 	return st
 }
 
+// waitSyncs waits until the controller finished n successful syncs.
+func waitSyncs(t testing.TB, obs observed, n int) {
+	t.Helper()
+	if err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return obs.syncs(t, "success") >= n, nil
+	}); err != nil {
+		t.Fatalf("the controller did not finish %d syncs: success %d, error %d, requeue %d", n, obs.syncs(t, "success"), obs.syncs(t, "error"), obs.syncs(t, "requeue"))
+	}
+}
+
 func events(t testing.TB, ns string) []string {
 	t.Helper()
 	list, err := kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
@@ -265,7 +390,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("osdplst must be controlled by the osdpl: %+v", st.OwnerReferences)
 	}
 	o, _ := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
-	if !meta.IsStatusConditionTrue(o.Status.Conditions, osdpl.ConditionReady) || o.Status.Fingerprint != st.Status.OSDPL.Fingerprint ||
+	if !meta.IsStatusConditionTrue(o.Status.Conditions, lcmv1alpha1.ConditionReady) || o.Status.Fingerprint != st.Status.OSDPL.Fingerprint ||
 		o.Status.ObservedGeneration != o.Generation || len(o.Finalizers) != 1 {
 		t.Errorf("osdpl status: %+v finalizers %v", o.Status, o.Finalizers)
 	}
@@ -303,15 +428,25 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 
-	// A controller restart with no change: zero new revisions.
+	// A controller restart with no change: the new controller's first
+	// reconcile (seen in its own metrics) writes nothing: no revision, no
+	// status patch, no Event.
 	stop()
 	before = rel.snapshot()
-	run(t, ns, rel)
-	time.Sleep(2 * time.Second)
-	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	eventsBefore := len(events(t, ns))
+	stop, obs := runObserved(t, osdpl.Config{Namespace: ns}, rel)
+	waitSyncs(t, obs, 1)
+	if w := obs.writes.list(); len(w) != 0 {
+		t.Errorf("a restart without change wrote %d times: %v", len(w), w)
+	}
 	if after := rel.snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("restart without change made revisions: %v → %v", before, after)
 	}
+	if n := len(events(t, ns)); n != eventsBefore {
+		t.Errorf("restart without change recorded %d Events", n-eventsBefore)
+	}
+	stop()
+	run(t, ns, rel)
 
 	// A type conflict between layers: FAILED, Degraded, Warning naming the
 	// path; nothing deployed changes.
@@ -320,7 +455,7 @@ func TestLifecycle(t *testing.T) {
 	waitState(t, ns, "lab", lcmv1alpha1.StateFailed, "")
 	waitEvent(t, ns, "services.identity.keystone.values into release openstack-keystone: can not merge a list over a map at values.conf")
 	o, _ = lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
-	if !meta.IsStatusConditionTrue(o.Status.Conditions, osdpl.ConditionDegraded) {
+	if !meta.IsStatusConditionTrue(o.Status.Conditions, lcmv1alpha1.ConditionDegraded) {
 		t.Errorf("Degraded not set: %+v", o.Status.Conditions)
 	}
 	if after := rel.snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -381,7 +516,7 @@ func TestSecondOSDPLIsRefused(t *testing.T) {
 		if err != nil {
 			return false, err
 		}
-		c := meta.FindStatusCondition(o.Status.Conditions, osdpl.ConditionReady)
+		c := meta.FindStatusCondition(o.Status.Conditions, lcmv1alpha1.ConditionReady)
 		return c != nil && c.Reason == "Duplicate", nil
 	})
 	if err != nil {
@@ -406,7 +541,7 @@ func TestDraftAppliesNothing(t *testing.T) {
 		if err != nil {
 			return false, err
 		}
-		c := meta.FindStatusCondition(o.Status.Conditions, osdpl.ConditionProgressing)
+		c := meta.FindStatusCondition(o.Status.Conditions, lcmv1alpha1.ConditionProgressing)
 		return c != nil && c.Reason == "Draft" && c.ObservedGeneration == o.Generation, nil
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -70,7 +71,9 @@ func (s ReadOnlyStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[
 		if apierrors.IsNotFound(err) {
 			one := spec
 			one.Name = n
-			out[i], _ = PlaceholderStore{}.Secret(ctx, one)
+			if out[i], err = (PlaceholderStore{}).Secret(ctx, one); err != nil {
+				return out, err
+			}
 			continue
 		}
 		if err != nil {
@@ -79,16 +82,22 @@ func (s ReadOnlyStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[
 		out[i] = sec.Data
 		prio[i] = sec.Annotations[credentials.PriorityAnnotation]
 	}
-	if prio[1] != "" && (prio[0] == "" || atoi(prio[1]) > atoi(prio[0])) {
+	var rank [2]int64
+	for i, p := range prio {
+		rank[i] = -1
+		if p == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return out, fmt.Errorf("Secret %s/%s: annotation %s=%q is not an integer", s.Namespace, names[i], credentials.PriorityAnnotation, p)
+		}
+		rank[i] = n
+	}
+	if rank[1] > rank[0] {
 		out[0], out[1] = out[1], out[0]
 	}
 	return out, nil
-}
-
-func atoi(s string) int64 {
-	var n int64
-	_, _ = fmt.Sscan(s, &n)
-	return n
 }
 
 // PlaceholderStore returns deterministic placeholders instead of secrets:
@@ -131,8 +140,7 @@ func (p PlaceholderStore) Pair(ctx context.Context, spec credentials.Spec) ([2]m
 }
 
 func placeholder(path string, v any) any {
-	if s, ok := v.(string); ok {
-		_ = s
+	if _, ok := v.(string); ok {
 		return "PLACEHOLDER:" + path
 	}
 	b, err := json.Marshal(v)
