@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/redact"
 	"rockoon.dev/rockoon/pkg/render"
 )
 
@@ -27,13 +27,14 @@ func newDiffCommand() *cobra.Command {
 		Short: "Show what applying an OpenStackDeployment would change in each release",
 		Long: "diff renders the file with the cluster's Secrets (read-only) and compares every release with\n" +
 			"the deployed one: which releases would be installed, upgraded, uninstalled or left alone, and\n" +
-			"per release the value paths added, changed and removed (secret-looking values are masked).",
+			"per release the value paths added, changed and removed. Secrets are printed as " + redact.Mask + "\n" +
+			"(as by render; a changed secret shows as a changed leaf, masked on both sides) unless --show-secrets.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.kubeconfig == "" {
 				o.kubeconfig = clientcmd.NewDefaultClientConfigLoadingRules().GetDefaultFilename()
 			}
-			res, ns, err := o.render(cmd.Context(), cmd.ErrOrStderr())
+			res, ns, red, err := o.render(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -53,7 +54,7 @@ func newDiffCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return diff(cmd.Context(), cmd.OutOrStdout(), hm, lcm, res, ns, name)
+			return diff(cmd.Context(), cmd.OutOrStdout(), hm, lcm, res, ns, name, red)
 		},
 	}
 	o.addFlags(cmd)
@@ -66,7 +67,16 @@ func (o *renderOptions) objectName() (string, error) {
 	return name, err
 }
 
-func diff(ctx context.Context, w io.Writer, hm *helm.Manager, lcm versioned.Interface, res *render.Result, ns, name string) error {
+// diff prints the plan of every release, and the value changes of the
+// upgrades, redacted by red (nil: as they are).
+func diff(ctx context.Context, w io.Writer, hm *helm.Manager, lcm versioned.Interface, res *render.Result, ns, name string, red *redact.Redactor) error {
+	type planned struct {
+		head       string
+		oldv, newv any
+		upgrade    bool
+	}
+	var plans []planned
+	var previous []string
 	rendered := map[string]bool{}
 	for _, s := range res.Services {
 		for _, r := range s.Releases {
@@ -75,21 +85,33 @@ func diff(ctx context.Context, w io.Writer, hm *helm.Manager, lcm versioned.Inte
 			if err != nil {
 				return fmt.Errorf("release %s: %w", r.Name, err)
 			}
-			fmt.Fprintf(w, "%s (service %s, chart %s): %s\n", r.Name, s.Key, r.Chart, action)
-			if action != helm.ActionUpgrade {
-				continue
+			p := planned{head: fmt.Sprintf("%s (service %s, chart %s): %s", r.Name, s.Key, r.Chart, action)}
+			if action == helm.ActionUpgrade {
+				old, err := hm.GetValues(ctx, r.Namespace, r.Name)
+				if err != nil {
+					return fmt.Errorf("release %s: %w", r.Name, err)
+				}
+				if p.oldv, err = normalize(old); err != nil {
+					return err
+				}
+				p.newv, p.upgrade = r.Values, true
+				// The deployed values may hold former secrets (a changed
+				// password): learn them to mask them wherever they are.
+				previous = append(previous, red.Previous(p.oldv, p.newv)...)
 			}
-			old, err := hm.GetValues(ctx, r.Namespace, r.Name)
-			if err != nil {
-				return fmt.Errorf("release %s: %w", r.Name, err)
-			}
-			oldv, err := normalize(old)
-			if err != nil {
-				return err
-			}
-			for _, line := range valueDiff(oldv, r.Values) {
-				fmt.Fprintf(w, "  %s\n", line)
-			}
+			plans = append(plans, p)
+		}
+	}
+	if red != nil && len(previous) > 0 {
+		red = red.With(previous...)
+	}
+	for _, p := range plans {
+		fmt.Fprintln(w, p.head)
+		if !p.upgrade {
+			continue
+		}
+		for _, line := range valueDiff(p.oldv, p.newv, red) {
+			fmt.Fprintf(w, "  %s\n", line)
 		}
 	}
 	st, err := lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(ctx, name, metav1.GetOptions{})
@@ -117,23 +139,21 @@ func normalize(v map[string]any) (any, error) {
 	return layering.Normalize(v)
 }
 
-var sensitive = regexp.MustCompile(`(?i)(password|secret|key|token|kek|passphrase|cert|crt)`)
-
-// valueDiff lists added (+), changed (~) and removed (-) leaf paths.
-func valueDiff(oldv, newv any) []string {
+// valueDiff lists added (+), changed (~) and removed (-) leaf paths, with
+// their values redacted by red (nil: as they are): a whole added or removed
+// subtree is redacted, a changed secret shows as a changed leaf masked on
+// both sides.
+func valueDiff(oldv, newv any, red *redact.Redactor) []string {
 	var out []string
-	var walk func(path string, a, b any)
-	show := func(path string, v any) string {
-		if sensitive.MatchString(path) {
-			return "(sensitive)"
-		}
-		s := fmt.Sprint(v)
+	var walk func(path, key string, a, b any)
+	show := func(key string, v any) string {
+		s := fmt.Sprint(red.ValueAt(key, v))
 		if len(s) > 80 {
 			s = s[:77] + "..."
 		}
 		return s
 	}
-	walk = func(path string, a, b any) {
+	walk = func(path, key string, a, b any) {
 		am, aok := a.(map[string]any)
 		bm, bok := b.(map[string]any)
 		if aok && bok {
@@ -151,23 +171,40 @@ func valueDiff(oldv, newv any) []string {
 			sort.Strings(sorted)
 			for _, k := range sorted {
 				p := strings.TrimPrefix(path+"."+k, ".")
+				ck := k
+				if isIndex(k) {
+					// fernet keys "0", "1": judged by the key above.
+					ck = key
+				}
 				av, ain := am[k]
 				bv, bin := bm[k]
 				switch {
 				case !ain:
-					out = append(out, "+ "+p+": "+show(p, bv))
+					out = append(out, "+ "+p+": "+show(ck, bv))
 				case !bin:
-					out = append(out, "- "+p)
+					out = append(out, "- "+p+": "+show(ck, av))
 				default:
-					walk(p, av, bv)
+					walk(p, ck, av, bv)
 				}
 			}
 			return
 		}
 		if !layering.Equal(a, b) {
-			out = append(out, "~ "+path+": "+show(path, a)+" → "+show(path, b))
+			out = append(out, "~ "+path+": "+show(key, a)+" → "+show(key, b))
 		}
 	}
-	walk("", oldv, newv)
+	walk("", "", oldv, newv)
 	return out
+}
+
+func isIndex(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"rockoon.dev/rockoon/pkg/helm"
+	"rockoon.dev/rockoon/pkg/redact"
 	"rockoon.dev/rockoon/pkg/testenv"
 )
 
@@ -131,12 +132,36 @@ func TestDiffAgainstCluster(t *testing.T) {
 }
 
 func TestValueDiffMasksSecrets(t *testing.T) {
-	got := strings.Join(valueDiff(
-		map[string]any{"a": map[string]any{"password": "old", "n": 1.0}, "gone": true},
-		map[string]any{"a": map[string]any{"password": "new", "n": int64(1)}, "added": "x"},
-	), "\n")
-	want := "~ a.password: (sensitive) → (sensitive)\n+ added: x\n- gone"
+	const rootPass, newPass = "RootPasswordFromTheSecret0123456", "NewKeystonePassword9876543210abc"
+	oldv := map[string]any{
+		"a":         map[string]any{"password": "old", "n": 1.0},
+		"gone":      true,
+		"conf":      map[string]any{"db": "mysql+pymysql://keystone:typed@mariadb/keystone", "fernet_keys": map[string]any{"0": "k0"}},
+		"was":       map[string]any{"auth": map[string]any{"admin": map[string]any{"username": "root", "password": rootPass}}},
+		"endpoints": map[string]any{"oslo_db": map[string]any{}},
+	}
+	newv := map[string]any{
+		"a":         map[string]any{"password": "new", "n": int64(1)},
+		"added":     "x",
+		"conf":      map[string]any{"db": "mysql+pymysql://keystone:" + newPass + "@mariadb/keystone", "fernet_keys": map[string]any{"0": "k1"}},
+		"endpoints": map[string]any{"oslo_db": map[string]any{"auth": map[string]any{"admin": map[string]any{"username": "root", "password": rootPass}}}},
+	}
+	got := strings.Join(valueDiff(oldv, newv, redact.New([]string{rootPass, newPass})), "\n")
+	want := "~ a.password: <redacted> → <redacted>\n" +
+		"+ added: x\n" +
+		"~ conf.db: mysql+pymysql://keystone:<redacted>@mariadb/keystone → mysql+pymysql://keystone:<redacted>@mariadb/keystone\n" +
+		"~ conf.fernet_keys.0: <redacted> → <redacted>\n" +
+		"+ endpoints.oslo_db.auth: map[admin:map[password:<redacted> username:root]]\n" +
+		"- gone: true\n" +
+		"- was: map[auth:map[admin:map[password:<redacted> username:root]]]"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// --show-secrets: no Redactor.
+	got = strings.Join(valueDiff(oldv, newv, nil), "\n")
+	for _, w := range []string{"~ a.password: old → new", "+ endpoints.oslo_db.auth: map[admin:map[password:" + rootPass + " username:root]]"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("without redaction, lacks %q:\n%s", w, got)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -18,9 +19,11 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/ceph"
+	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
-	"rockoon.dev/rockoon/pkg/osdpl"
+	"rockoon.dev/rockoon/pkg/redact"
 	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/templates"
 )
@@ -36,6 +39,8 @@ type renderOptions struct {
 	// cephKeys is the data of the openstack-ceph-keys Secret (file or cluster).
 	cephKeys            map[string][]byte
 	cephSharedNamespace string
+	// showSecrets prints the real values instead of masking them.
+	showSecrets bool
 }
 
 func (o *renderOptions) addFlags(cmd *cobra.Command) {
@@ -45,6 +50,7 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
 	cmd.Flags().StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
 	cmd.Flags().StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "With --kubeconfig: namespace of the Ceph exchange Secret openstack-ceph-keys; env OSCTL_CEPH_SHARED_NAMESPACE")
+	cmd.Flags().BoolVar(&o.showSecrets, "show-secrets", false, "Print the real values of credentials and other secrets instead of "+redact.Mask)
 	_ = cmd.MarkFlagRequired("filename")
 }
 
@@ -55,14 +61,17 @@ func newRenderCommand() *cobra.Command {
 		Short: "Print the final Helm values of every release, offline",
 		Long: "render builds the merged spec of an OpenStackDeployment and renders every enabled service,\n" +
 			"printing per release its chart, namespace and final values. Without --kubeconfig it needs no\n" +
-			"cluster: credentials and value_from Secrets not in the file are deterministic placeholders.",
+			"cluster: credentials and value_from Secrets not in the file are deterministic placeholders.\n" +
+			"Every value of a credential, value_from or Ceph key Secret, and every value under a\n" +
+			"secret-looking key (password, secret, token, private key, ...) or in a URL's password, is\n" +
+			"printed as " + redact.Mask + ", unless --show-secrets.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, ns, err := o.render(cmd.Context(), cmd.ErrOrStderr())
+			res, ns, red, err := o.render(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			return writeReleases(cmd.OutOrStdout(), res, ns, o.output, o.outputDir)
+			return writeReleases(cmd.OutOrStdout(), res, ns, red, o.output, o.outputDir)
 		},
 	}
 	o.addFlags(cmd)
@@ -118,8 +127,8 @@ func (o *renderOptions) input(warn io.Writer) (spec map[string]any, name, ns str
 				o.cephKeys = data
 				continue
 			}
-			if s.Labels[osdpl.SecretLabel] != "true" {
-				fmt.Fprintf(warn, "warning: Secret %s lacks label %s=true: value_from ignores it\n", s.Name, osdpl.SecretLabel)
+			if s.Labels[lcmv1alpha1.OSDPLSecretLabel] != "true" {
+				fmt.Fprintf(warn, "warning: Secret %s lacks label %s=true: value_from ignores it\n", s.Name, lcmv1alpha1.OSDPLSecretLabel)
 				continue
 			}
 			secrets[s.Name] = data
@@ -137,22 +146,66 @@ func (o *renderOptions) input(warn io.Writer) (spec map[string]any, name, ns str
 	return spec, name, ns, secrets, nil
 }
 
-func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Result, string, error) {
+// recordingStore is a render.Store that remembers the secret strings of
+// every credential Secret the render reads (or makes up as placeholders),
+// for the Redactor.
+type recordingStore struct {
+	render.Store
+	mu      sync.Mutex
+	secrets []string
+}
+
+func (s *recordingStore) record(data ...map[string][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range data {
+		s.secrets = append(s.secrets, redact.SecretData(d)...)
+	}
+}
+
+// Secret implements render.Store.
+func (s *recordingStore) Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error) {
+	data, err := s.Store.Secret(ctx, spec)
+	s.record(data)
+	return data, err
+}
+
+// Pair implements render.Store.
+func (s *recordingStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[string][]byte, error) {
+	pair, err := s.Store.Pair(ctx, spec)
+	s.record(pair[0], pair[1])
+	return pair, err
+}
+
+// render renders the file. The Redactor knows every secret string the
+// render used (credential Secrets, value_from Secrets, Ceph keys); it is
+// nil, masking nothing, with --show-secrets.
+func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Result, string, *redact.Redactor, error) {
+	res, ns, known, err := o.renderKnown(ctx, warn)
+	if err != nil || o.showSecrets {
+		return res, ns, nil, err
+	}
+	return res, ns, redact.New(known), nil
+}
+
+// renderKnown renders the file and returns the secret strings it used.
+func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*render.Result, string, []string, error) {
 	spec, name, ns, secrets, err := o.input(warn)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	in := render.Input{Spec: spec, Namespace: ns, ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL}
-	r := &render.Renderer{Templates: templates.New(), Store: render.PlaceholderStore{}}
+	store := &recordingStore{Store: render.PlaceholderStore{}}
+	r := &render.Renderer{Templates: templates.New(), Store: store}
 	if o.kubeconfig != "" {
 		kube, err := kubeClient(o.kubeconfig)
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
-		r.Store = render.ReadOnlyStore{Client: kube, Namespace: ns}
-		list, err := kube.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: osdpl.SecretLabel + "=true"})
+		store.Store = render.ReadOnlyStore{Client: kube, Namespace: ns}
+		list, err := kube.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: lcmv1alpha1.OSDPLSecretLabel + "=true"})
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		for _, s := range list.Items {
 			if _, inFile := secrets[s.Name]; !inFile {
@@ -165,7 +218,7 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 			case apierrors.IsNotFound(err):
 				// No Ceph in this cluster (yet), as the controller sees it.
 			case err != nil:
-				return nil, "", fmt.Errorf("reading Secret %s/%s: %w", o.cephSharedNamespace, ceph.KeysSecret, err)
+				return nil, "", nil, fmt.Errorf("reading Secret %s/%s: %w", o.cephSharedNamespace, ceph.KeysSecret, err)
 			default:
 				o.cephKeys = s.Data
 			}
@@ -173,7 +226,7 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 		if cm, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, name+"-artifacts", metav1.GetOptions{}); err == nil {
 			if doc, ok := cm.Data[fmt.Sprint(spec["openstack_version"])]; ok {
 				if err := yaml.Unmarshal([]byte(doc), &in.ArtifactOverrides); err != nil {
-					return nil, "", fmt.Errorf("ConfigMap %s-artifacts: %w", name, err)
+					return nil, "", nil, fmt.Errorf("ConfigMap %s-artifacts: %w", name, err)
 				}
 			}
 		}
@@ -182,7 +235,7 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 	switch {
 	case o.cephKeys != nil:
 		if in.CephKeys, err = ceph.ParseKeys(o.cephKeys); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 	case o.kubeconfig == "":
 		// Offline, like every other credential: deterministic placeholders.
@@ -190,12 +243,22 @@ func (o *renderOptions) render(ctx context.Context, warn io.Writer) (*render.Res
 	}
 	res, err := r.Render(ctx, in)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if len(res.Untemplated) > 0 {
 		fmt.Fprintf(warn, "note: services without a template in this version, not rendered: %s\n", strings.Join(res.Untemplated, ", "))
 	}
-	return res, ns, nil
+	known := append([]string(nil), store.secrets...)
+	for _, data := range in.Secrets {
+		known = append(known, redact.SecretData(data)...)
+	}
+	if k := in.CephKeys; k != nil {
+		known = append(known, k.AdminKey)
+		for _, u := range k.Users {
+			known = append(known, u.Key)
+		}
+	}
+	return res, ns, known, nil
 }
 
 func kubeClient(kubeconfig string) (kubernetes.Interface, error) {
@@ -217,22 +280,28 @@ type releaseDoc struct {
 	Values    map[string]any `json:"values"`
 }
 
-func docs(res *render.Result) []releaseDoc {
+// docs lists the releases, their values redacted by red (nil: as they are).
+func docs(res *render.Result, red *redact.Redactor) []releaseDoc {
 	var out []releaseDoc
 	for _, s := range res.Services {
 		for _, r := range s.Releases {
-			out = append(out, releaseDoc{Release: r.Name, Service: s.Key, Chart: r.Chart, Group: r.Group, Namespace: r.Namespace, Values: r.Values})
+			out = append(out, releaseDoc{Release: r.Name, Service: s.Key, Chart: r.Chart, Group: r.Group, Namespace: r.Namespace, Values: red.Values(r.Values)})
 		}
 	}
 	return out
 }
 
-func writeReleases(w io.Writer, res *render.Result, _ string, format, dir string) error {
-	list := docs(res)
+func writeReleases(w io.Writer, res *render.Result, _ string, red *redact.Redactor, format, dir string) error {
+	list := docs(res, red)
 	encode := func(v any) ([]byte, error) {
 		if format == "json" {
-			b, err := json.MarshalIndent(v, "", "  ")
-			return append(b, '\n'), err
+			// Not HTML-escaped: the mask reads <redacted>, not \u003credacted\u003e.
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			err := enc.Encode(v)
+			return b.Bytes(), err
 		}
 		return yaml.Marshal(v)
 	}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"rockoon.dev/rockoon/pkg/credentials"
+	"rockoon.dev/rockoon/pkg/helm"
+	"rockoon.dev/rockoon/pkg/redact"
+	"rockoon.dev/rockoon/pkg/render"
+	"rockoon.dev/rockoon/pkg/templates"
+	"rockoon.dev/rockoon/pkg/testenv"
+)
+
+// renderOutputs runs render in every output format (yaml and json on
+// stdout, yaml and json files of --output-dir) with the extra arguments and
+// returns each output by name.
+func renderOutputs(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	outs := map[string]string{}
+	for _, format := range []string{"yaml", "json"} {
+		out, err := execute(t, append([]string{"render", "-o", format}, args...)...)
+		if err != nil {
+			t.Fatalf("render -o %s: %v", format, err)
+		}
+		outs[format] = out
+		dir := t.TempDir()
+		if _, err := execute(t, append([]string{"render", "-o", format, "--output-dir", dir}, args...)...); err != nil {
+			t.Fatalf("render -o %s --output-dir: %v", format, err)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*."+format))
+		if len(files) == 0 {
+			t.Fatalf("render -o %s --output-dir wrote no file", format)
+		}
+		var all strings.Builder
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all.Write(b)
+		}
+		outs[format+" --output-dir"] = all.String()
+	}
+	return outs
+}
+
+// leaked returns the secrets (by description) that appear in out.
+func leaked(out string, secrets map[string]string) []string {
+	var bad []string
+	for v, where := range secrets {
+		if strings.Contains(out, v) {
+			bad = append(bad, where)
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
+
+// TestRenderOfflineRedactsFileSecrets: the value_from and Ceph key Secrets
+// of the file and the credential placeholders are masked in every format,
+// and printed with --show-secrets.
+func TestRenderOfflineRedactsFileSecrets(t *testing.T) {
+	t.Setenv("KUBECONFIG", "/nonexistent")
+	secrets := map[string]string{
+		"example CA (not a real certificate)":                 "public-tls/ca_cert",
+		"example certificate":                                 "public-tls/api_cert",
+		"example key":                                         "public-tls/api_key",
+		"AQDexampleadminkeyexampleadminkeyexam==":             "ceph client.admin",
+		"AQDexamplenovakeyexamplenovakeyexample==":            "ceph nova",
+		"AQDexamplecinderkeyexamplecinderkeyex==":             "ceph cinder",
+		"AQDexampleglancekeyexampleglancekeyex==":             "ceph glance",
+		"PLACEHOLDER:openstack-admin-users:identity.password": "the admin password placeholder",
+		"PLACEHOLDER:generated-galera-passwords:openssl_kek":  "the galera kek placeholder",
+		"PLACEHOLDER:generated-nova-ssh-creds:private":        "the nova SSH private key placeholder",
+	}
+	const file = "../../examples/core-small-gazpacho-ceph.yaml"
+	for name, out := range renderOutputs(t, "-f", file) {
+		if bad := leaked(out, secrets); len(bad) > 0 {
+			t.Errorf("render %s prints %v", name, bad)
+		}
+		if !strings.Contains(out, redact.Mask) {
+			t.Errorf("render %s masks nothing", name)
+		}
+		// Placeholders stand for user names only (not secrets).
+		for _, line := range strings.Split(out, "\n") {
+			if i := strings.Index(line, "PLACEHOLDER:"); i >= 0 && !strings.Contains(line[i:], "username") {
+				t.Errorf("render %s prints a secret placeholder: %s", name, strings.TrimSpace(line))
+				break
+			}
+		}
+	}
+	// Deterministic.
+	a, _ := execute(t, "render", "-f", file)
+	b, _ := execute(t, "render", "-f", file)
+	if a != b {
+		t.Error("two redacted renders differ")
+	}
+	shown := renderOutputs(t, "-f", file, "--show-secrets")
+	for name, out := range shown {
+		for _, want := range []string{"example key", "AQDexamplenovakeyexamplenovakeyexample==", "PLACEHOLDER:openstack-admin-users:identity"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("render %s --show-secrets lacks %q", name, want)
+			}
+		}
+		if strings.Contains(out, redact.Mask) {
+			t.Errorf("render %s --show-secrets masks values", name)
+		}
+	}
+}
+
+// secretValues returns every secret string of the Secrets of namespace,
+// read independently of pkg/redact: each data value, except public
+// certificates and keys; for JSON objects (the generated credentials)
+// each member but the user names; for the Ceph exchange Secret, the keys.
+func secretValues(t *testing.T, kube kubernetes.Interface, namespace string) map[string]string {
+	t.Helper()
+	list, err := kube.CoreV1().Secrets(namespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, s := range list.Items {
+		if s.Type == "helm.sh/release.v1" {
+			continue
+		}
+		for k, v := range s.Data {
+			where := s.Name + "/" + k
+			if s.Name == "openstack-ceph-keys" {
+				if parts := strings.Split(string(v), ";"); len(parts) > 1 {
+					out[parts[1]] = where
+				} else if k == "client.admin" {
+					out[string(v)] = where
+				}
+				continue
+			}
+			var obj map[string]any
+			if json.Unmarshal(v, &obj) == nil && obj != nil {
+				var walk func(path string, x any)
+				walk = func(path string, x any) {
+					switch x := x.(type) {
+					case map[string]any:
+						for k, y := range x {
+							if k != "username" {
+								walk(path+"."+k, y)
+							}
+						}
+					case string:
+						out[x] = path
+					}
+				}
+				walk(where, obj)
+				continue
+			}
+			switch k {
+			case "public", "cert", "ca_cert", "server_cert", "client_cert":
+				continue // public halves
+			}
+			out[strings.TrimSpace(string(v))] = where
+		}
+	}
+	delete(out, "")
+	for v := range out {
+		if len(v) < 8 {
+			t.Fatalf("secret %s is too short to be searched for: %q", out[v], v)
+		}
+	}
+	return out
+}
+
+// TestRenderAndDiffRedactClusterSecrets renders and diffs a cloud whose
+// credential Secrets (real, random values) are in a real API server, with
+// a release deployed with older values: no output format prints any
+// credential, value_from or former password; --show-secrets prints them.
+func TestRenderAndDiffRedactClusterSecrets(t *testing.T) {
+	charts := testenv.SharedCharts(t)
+	env := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	kube := kubernetes.NewForConfigOrDie(env.Config)
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openstack"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// The demo, with a value from a Secret that only the cluster has,
+	// under a key that does not look secret.
+	const clusterOnly = "cluster-only-value-7f3a9c2e41"
+	file := filepath.Join(dir, "demo.yaml")
+	src, err := os.ReadFile("../../examples/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = append(src, []byte("  services:\n    identity:\n      keystone:\n        values:\n          rockoon_test:\n            note: {value_from: {secret_key_ref: {name: cluster-only, key: note}}}\n")...)
+	if err := os.WriteFile(file, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.CoreV1().Secrets("openstack").Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "cluster-only", Labels: map[string]string{"openstack.lcm.mirantis.com/osdpl_secret": "true"}},
+		StringData: map[string]string{"note": clusterOnly},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The controller's way: generate every credential Secret of the demo.
+	o := &renderOptions{file: file}
+	spec, _, ns, fileSecrets, err := o.input(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileSecrets["cluster-only"] = map[string][]byte{"note": []byte(clusterOnly)}
+	gen := &render.Renderer{Templates: templates.New(), Store: render.ClusterStore{Client: kube, Namespace: ns, FieldManager: "test"}}
+	if _, err := gen.Render(ctx, render.Input{Spec: spec, Namespace: ns, Secrets: render.PlaceholderSecrets(spec, fileSecrets), ImagesBaseURL: "images.test", BinaryBaseURL: "https://binary.test"}); err != nil {
+		t.Fatal(err)
+	}
+	secrets := secretValues(t, kube, "openstack")
+	for _, v := range []string{"demo CA (not a real certificate)", "demo certificate", "demo key"} {
+		secrets[v] = "demo-tls (file)"
+	}
+	adminUsers, err := kube.CoreV1().Secrets("openstack").Get(ctx, credentials.AdminUsersSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := map[string]credentials.UserPass{}
+	for _, k := range []string{"identity", "database"} {
+		var up credentials.UserPass
+		if err := json.Unmarshal(adminUsers.Data[k], &up); err != nil || up.Password == "" {
+			t.Fatalf("%s %s: %v", credentials.AdminUsersSecret, k, err)
+		}
+		admin[k] = up
+	}
+	if len(secrets) < 50 {
+		t.Fatalf("only %d secret values generated", len(secrets))
+	}
+
+	// render --kubeconfig, every format.
+	for name, out := range renderOutputs(t, "-f", file, "--kubeconfig", env.KubeconfigPath) {
+		if bad := leaked(out, secrets); len(bad) > 0 {
+			t.Errorf("render --kubeconfig %s prints %d secrets: %v", name, len(bad), bad)
+		}
+		if strings.Contains(out, "PLACEHOLDER") {
+			t.Errorf("render --kubeconfig %s prints placeholders: a Secret was not read", name)
+		}
+	}
+	shown := renderOutputs(t, "-f", file, "--kubeconfig", env.KubeconfigPath, "--show-secrets")
+	for name, out := range shown {
+		for _, want := range []string{admin["identity"].Password, admin["database"].Password, clusterOnly, "demo key"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("render --kubeconfig %s --show-secrets lacks %s", name, secrets[want])
+			}
+		}
+	}
+
+	// Deploy keystone as rendered (real values), less its database
+	// credentials, then change the admin password: the diff adds the
+	// credentials subtree and changes the password leaf.
+	var docs []releaseDoc
+	if err := json.Unmarshal([]byte(shown["json"]), &docs); err != nil {
+		t.Fatal(err)
+	}
+	var keystone *releaseDoc
+	for i := range docs {
+		if docs[i].Release == "openstack-keystone" {
+			keystone = &docs[i]
+		}
+	}
+	if keystone == nil {
+		t.Fatal("openstack-keystone not rendered")
+	}
+	oslo, _ := keystone.Values["endpoints"].(map[string]any)["oslo_db"].(map[string]any)
+	if _, ok := oslo["auth"].(map[string]any); !ok {
+		t.Fatalf("keystone values lack endpoints.oslo_db.auth: %v", oslo)
+	}
+	delete(oslo, "auth")
+	hm, err := helm.New(env.Config, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hm.Apply(ctx, helm.Release{Name: keystone.Release, Namespace: "openstack", Group: keystone.Group, Chart: keystone.Chart, Values: keystone.Values}); err != nil {
+		t.Fatal(err)
+	}
+	oldPassword := admin["identity"].Password
+	newAdmin := admin["identity"]
+	newAdmin.Password = credentials.Password(32)
+	adminUsers.Data["identity"], _ = json.Marshal(newAdmin)
+	if _, err := kube.CoreV1().Secrets("openstack").Update(ctx, adminUsers, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	secrets = secretValues(t, kube, "openstack")
+	secrets[oldPassword] = "the former admin password (deployed)"
+	secrets[clusterOnly] = "cluster-only/note"
+
+	out, err := execute(t, "diff", "-f", file, "--kubeconfig", env.KubeconfigPath, "--charts-dir", charts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"openstack-keystone (service identity, chart keystone): upgrade",
+		"+ endpoints.oslo_db.auth: map[admin:map[password:" + redact.Mask + " username:root]",
+		"~ endpoints.identity.auth.admin.password: " + redact.Mask + " → " + redact.Mask,
+		"openstack-nova (service compute, chart nova): install",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff lacks %q:\n%s", want, out)
+		}
+	}
+	if bad := leaked(out, secrets); len(bad) > 0 {
+		t.Errorf("diff prints %d secrets: %v\n%s", len(bad), bad, out)
+	}
+	out, err = execute(t, "diff", "-f", file, "--kubeconfig", env.KubeconfigPath, "--charts-dir", charts, "--show-secrets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"+ endpoints.oslo_db.auth: map[admin:map[password:" + admin["database"].Password + " username:root]",
+		"~ endpoints.identity.auth.admin.password: " + oldPassword + " → " + newAdmin.Password,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff --show-secrets lacks %q:\n%s", want, out)
+		}
+	}
+}
