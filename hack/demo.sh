@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: builds what it needs, starts the local cluster (pkg/testenv's
 # cached kube-apiserver, etcd, kube-controller-manager), installs the CRDs,
-# runs osdpl as a local process on the real charts, applies
+# runs osdpl as a local process on the real charts (restarted when it exits,
+# as the pod's kubelet would: see supervise), applies
 # examples/demo.yaml, prints progress until the osdplst says APPLIED, shows
 # the objects and the Helm releases, then waits for Ctrl-C and stops
 # everything. DEMO_EXIT=1 exits once APPLIED (smoke test).
@@ -21,7 +22,47 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# supervise NAME ARGS...: runs bin/NAME ARGS... in the background as the
+# pod's kubelet would run its container: when it exits, whatever the code,
+# it is restarted after a backoff (1 s, doubling up to 16 s, back to 1 s
+# after a minute of running), and the restart is logged with the exit code.
+# Its stderr goes to $WORK/NAME.log. The supervisor's pid joins pids, so
+# cleanup (Ctrl-C, the script's exit) stops it; it then stops its child and
+# waits for it. The place to add health, secrets, ceph-exchange and node.
+supervise() {
+  local name="$1"; shift
+  (
+    stop() {
+      trap - TERM
+      # The child, or the backoff sleep: whatever this subshell started.
+      kill $(jobs -p) 2>/dev/null || true
+      wait 2>/dev/null || true
+      exit 0
+    }
+    trap stop TERM
+    backoff=1 restarts=0
+    while :; do
+      started=$SECONDS
+      "bin/$name" "$@" 2>>"$WORK/$name.log" &
+      rc=0; wait $! 2>/dev/null || rc=$?   # (2>/dev/null: not bash's own "Killed" line)
+      how="code $rc"
+      if (( rc > 128 )); then how+=", signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"; fi
+      if (( SECONDS - started >= 60 )); then backoff=1; fi
+      restarts=$((restarts + 1))
+      echo "demo: $name exited ($how); restart #$restarts in ${backoff}s (log: $WORK/$name.log)"
+      echo "--- demo: $name exited ($how); restart #$restarts in ${backoff}s" >>"$WORK/$name.log"
+      # In the background so that a TERM interrupts the wait at once.
+      sleep "$backoff" &
+      wait $! || true
+      backoff=$((backoff * 2 > 16 ? 16 : backoff * 2))
+    done
+  ) &
+  pids+=($!)
+}
 
 [[ -d "$CHARTS_DIR/openstack" ]] || { echo "demo: charts not found in $CHARTS_DIR (set CHARTS_DIR)" >&2; exit 1; }
 echo "demo: building (cluster binaries are cached in $ROCKOON_CACHE)"
@@ -38,10 +79,9 @@ export KUBECONFIG="$KUBECONFIG_FILE"
 echo "demo: cluster up; KUBECONFIG=$KUBECONFIG"
 
 "$KUBECTL" apply -f <(sed -n '1,/^---/p' "$EXAMPLE" | sed '$d') >/dev/null   # the namespace first
-bin/osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
+supervise osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
   --metrics-bind-address 127.0.0.1:32768 --health-bind-address 127.0.0.1:32768 \
-  --images-base-url registry.example --helm-disable-hooks -v 2 2>"$WORK/osdpl.log" &
-pids+=($!)
+  --images-base-url registry.example --helm-disable-hooks -v 2
 "$KUBECTL" apply -f "$EXAMPLE"
 
 echo "demo: waiting for the OpenStackDeploymentStatus to say APPLIED (osdpl log: $WORK/osdpl.log)"

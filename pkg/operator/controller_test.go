@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2/ktesting"
 )
@@ -57,15 +58,33 @@ func TestControllerDropsAfterMaxRetries(t *testing.T) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var calls atomic.Int32
+	m := NewMetrics()
 	c := NewController(ControllerConfig[string]{
-		Name: "drop", RateLimiter: fastLimiter(), MaxRetries: 2,
+		Name: "drop", RateLimiter: fastLimiter(), MaxRetries: 2, Metrics: m,
 		Sync: func(context.Context, string) error { calls.Add(1); return errors.New("always") },
 	})
 	c.Enqueue("a")
-	go func() { _ = c.Run(ctx) }()
-	time.Sleep(300 * time.Millisecond)
+	runDone := make(chan error, 1)
+	go func() { runDone <- c.Run(ctx) }()
+	// Dropped: three failed syncs observed, the key forgotten by the rate
+	// limiter (no pending retry) and nothing queued. A retry after the drop
+	// would have gone through AddRateLimited, so the key could not be idle.
+	if err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		return testutil.ToFloat64(m.syncTotal.WithLabelValues("drop", "error")) >= 3 &&
+			c.queue.NumRequeues("a") == 0 && c.queue.Len() == 0, nil
+	}); err != nil {
+		t.Fatalf("key not dropped: %d calls, %d requeues, %d queued", calls.Load(), c.queue.NumRequeues("a"), c.queue.Len())
+	}
+	// Stop and join the worker, so that a sync in flight is counted too.
+	cancel()
+	if err := <-runDone; err != nil {
+		t.Fatal(err)
+	}
 	if got := calls.Load(); got != 3 {
 		t.Errorf("calls = %d, want 3 (first try + 2 retries)", got)
+	}
+	if got := testutil.ToFloat64(m.workqueue.retries.WithLabelValues("drop")); got != 2 {
+		t.Errorf("queue retries = %v, want 2 (none after the drop)", got)
 	}
 }
 
@@ -75,21 +94,39 @@ func TestControllerRequeueAfter(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var times []time.Time
+	second := make(chan struct{})
 	c := NewController(ControllerConfig[string]{
 		Name: "wait",
 		Sync: func(context.Context, string) error {
 			mu.Lock()
 			defer mu.Unlock()
 			times = append(times, time.Now())
-			if len(times) == 1 {
+			switch len(times) {
+			case 1:
 				return RequeueAfter(200 * time.Millisecond)
+			case 2:
+				close(second)
 			}
 			return nil
 		},
 	})
 	c.Enqueue("a")
-	go func() { _ = c.Run(ctx) }()
-	time.Sleep(600 * time.Millisecond)
+	runDone := make(chan error, 1)
+	go func() { runDone <- c.Run(ctx) }()
+	select {
+	case <-second:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the key did not come back after RequeueAfter")
+	}
+	// The second sync succeeded: nothing is requeued; stop and join the
+	// worker before counting.
+	if n := c.Len(); n != 0 {
+		t.Errorf("%d keys queued after the successful sync", n)
+	}
+	cancel()
+	if err := <-runDone; err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(times) != 2 {

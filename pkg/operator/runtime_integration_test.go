@@ -190,14 +190,29 @@ func TestRuntimeStopsCleanlyAndReleasesLease(t *testing.T) {
 		})
 	}()
 	<-started
+	acquired, err := kube.CoordinationV1().Leases(ns).Get(context.Background(), "rockoon-test", metav1.GetOptions{})
+	if err != nil || acquired.Spec.HolderIdentity == nil || *acquired.Spec.HolderIdentity == "" {
+		t.Fatalf("work started without the lease: %+v %v", acquired, err)
+	}
+	holder := *acquired.Spec.HolderIdentity
 	cancel()
 	<-draining
+	drainingSince := time.Now()
 	// While the work drains, the lease must stay held: a successor must not
-	// start working on the same releases yet.
-	time.Sleep(500 * time.Millisecond)
-	held, err := kube.CoordinationV1().Leases(ns).Get(context.Background(), "rockoon-test", metav1.GetOptions{})
-	if err != nil || held.Spec.HolderIdentity == nil || *held.Spec.HolderIdentity == "" {
-		t.Fatalf("lease released while the work was still running: %+v %v", held, err)
+	// start working on the same releases yet. Proof: the elector still
+	// renews it (a RenewTime after the signal) under the same holder, and no
+	// read in between shows it released.
+	if err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		held, err := kube.CoordinationV1().Leases(ns).Get(ctx, "rockoon-test", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		if held.Spec.HolderIdentity == nil || *held.Spec.HolderIdentity != holder {
+			return false, fmt.Errorf("lease released while the work was still running: %+v", held.Spec)
+		}
+		return held.Spec.RenewTime != nil && held.Spec.RenewTime.After(drainingSince), nil
+	}); err != nil {
+		t.Fatalf("lease not renewed by its holder while the work drained: %v", err)
 	}
 	close(finish)
 	if err := <-runErr; err != nil {

@@ -10,6 +10,7 @@ import (
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/testenv"
 )
 
 // recordingStore records the Secrets asked for and generates their values.
@@ -170,10 +171,10 @@ func TestComputeArgs(t *testing.T) {
 // is_ceph_enabled as the original computed it, for every golden context
 // (all of them have Ceph keys).
 func TestIsCephEnabledAsTheOriginal(t *testing.T) {
-	fixtureInput(t, "gazpacho_ceph_local_non_dvr", "context_spec.yaml") // skips without fixtures
-	dirs, _ := filepath.Glob("../../../shared/reference-fixtures/render/input/*/context_spec.yaml")
+	input := testenv.SharedDir(t, "reference-fixtures", "render", "input") // fails without fixtures
+	dirs, _ := filepath.Glob(filepath.Join(input, "*", "context_spec.yaml"))
 	if len(dirs) == 0 {
-		t.Skip("fixtures not found at ../../../shared")
+		t.Fatalf("no golden context (*/context_spec.yaml) in %s", input)
 	}
 	r := &Renderer{Store: PlaceholderStore{}}
 	checked := 0

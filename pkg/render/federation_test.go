@@ -1,29 +1,17 @@
 package render
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/testenv"
 )
 
 // fixtureInput reads render/input/<ctx>/<file> of the original's golden
-// files beside the repository.
+// files beside the repository (the test fails when they are not there).
 func fixtureInput(t *testing.T, ctx, file string) map[string]any {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "shared", "reference-fixtures", "render", "input", ctx, file)
-		if _, err := os.Stat(p); err == nil {
-			return readYAML(t, p)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("the reference fixtures are not beside the repository")
-		}
-		dir = parent
-	}
+	return readYAML(t, testenv.SharedDir(t, "reference-fixtures", "render", "input", ctx, file))
 }
 
 // The legacy keycloak settings give the federation argument the original

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/testenv"
 )
 
 // The golden conformance harness: every (service, context) of the
@@ -79,18 +80,9 @@ func explain(kd []*knownDifference, ctxPath string) bool {
 
 func fixturesDir(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		c := filepath.Join(dir, "shared", "reference-fixtures", "render")
-		if _, err := os.Stat(filepath.Join(c, "input", "common_template_args.yaml")); err == nil {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("the reference fixtures (../shared/reference-fixtures beside the repository) are not here")
-		}
-		dir = parent
-	}
+	dir := testenv.SharedDir(t, "reference-fixtures", "render")
+	testenv.SharedDir(t, "reference-fixtures", "render", "input", "common_template_args.yaml")
+	return dir
 }
 
 func readYAML(t *testing.T, path string) map[string]any {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -25,22 +26,63 @@ func Main(m *testing.M, opts Options, setup func(*Env)) int {
 	return m.Run()
 }
 
+// SharedDir returns the path of elem inside the reference material beside
+// the repository (../shared: reference fixtures and charts; SharedDir(t) is
+// the directory itself). The test FAILS when it is not there: CI always
+// provides it, so a missing ../shared must not turn into skipped (passing)
+// conformance tests. It only looks at the file system: no API server, safe to
+// call from any package's tests.
+func SharedDir(t testing.TB, elem ...string) string {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatalf("../shared (reference fixtures and charts): %v", err)
+	}
+	shared := filepath.Join(filepath.Dir(root), "shared")
+	if st, err := os.Stat(shared); err != nil || !st.IsDir() {
+		t.Fatalf("../shared (reference fixtures and charts) not found beside the repository at %s: CI always provides it; clone it there", shared)
+	}
+	p := filepath.Join(append([]string{shared}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s is missing from ../shared (reference fixtures and charts) at %s: CI always provides it complete; update the clone", filepath.Join(elem...), shared)
+	}
+	return p
+}
+
+// repoRoot is the directory of this module's go.mod, found from the working
+// directory (a test's package directory) up.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; {
+		if data, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && modulePath(data) == "rockoon.dev/rockoon" {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod of rockoon.dev/rockoon above %s", dir)
+		}
+		d = parent
+	}
+}
+
+func modulePath(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
+	}
+	return ""
+}
+
 // SharedCharts returns the openstack-helm charts directory beside the
-// repository (../shared/charts), found from the working directory up; the
-// test is skipped when it is not there.
+// repository (../shared/charts); the test fails when it is not there (see
+// SharedDir).
 func SharedCharts(t testing.TB) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		c := filepath.Join(dir, "shared", "charts")
-		if st, err := os.Stat(filepath.Join(c, "infra", "helm-toolkit")); err == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("the openstack-helm charts (../shared/charts beside the repository) are not here")
-			return ""
-		}
-		dir = parent
-	}
+	charts := SharedDir(t, "charts")
+	SharedDir(t, "charts", "infra", "helm-toolkit")
+	return charts
 }
