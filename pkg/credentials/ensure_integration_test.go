@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2/ktesting"
 
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/testenv"
 )
@@ -86,8 +87,26 @@ func TestEnsureAdoptsOriginalSecretsByteForByte(t *testing.T) {
 	if !reflect.DeepEqual(pair.Active, original) {
 		t.Errorf("adopted data differs:\n got %q\nwant %q", pair.Active, original)
 	}
+	// Adoption writes the watch label once and nothing else: the data stays
+	// byte for byte, and a second pass writes nothing.
+	for _, name := range []string{"generated-identity-passwords", "generated-identity-passwords-1"} {
+		s, err := kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(s.Data, original) || s.Labels[lcmv1alpha1.GeneratedCredentialsLabel] != "true" {
+			t.Errorf("%s after adoption: labels %v, data changed %v", name, s.Labels, !reflect.DeepEqual(s.Data, original))
+		}
+	}
+	if rv("generated-identity-passwords") == rv0 || rv("generated-identity-passwords-1") == rv1 {
+		t.Error("adopted Secrets were not labelled for the credentials watch")
+	}
+	rv0, rv1 = rv("generated-identity-passwords"), rv("generated-identity-passwords-1")
+	if _, err := credentials.EnsurePair(ctx, kube, ns, "test", credentials.ServicePasswords("identity", "keystone")); err != nil {
+		t.Fatal(err)
+	}
 	if rv("generated-identity-passwords") != rv0 || rv("generated-identity-passwords-1") != rv1 {
-		t.Error("adopting complete Secrets must not write them")
+		t.Error("a second pass over adopted Secrets wrote them")
 	}
 }
 

@@ -26,7 +26,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, testenv.Options{NoCRDs: true}, func(e *testenv.Env) {
+	os.Exit(testenv.Main(m, testenv.Options{NoCRDs: true, StartTimeout: 2 * time.Minute}, func(e *testenv.Env) {
 		env = e
 		clientset = kubernetes.NewForConfigOrDie(env.Config)
 	}))

@@ -137,10 +137,11 @@ func TestControllerRequeueAfter(t *testing.T) {
 	}
 }
 
-// TestControllerShutdownLetsInFlightSyncFinish: cancelling the context
-// does not cut a running sync (its context stays live), Run waits for it,
-// and keys still queued are not started.
-func TestControllerShutdownLetsInFlightSyncFinish(t *testing.T) {
+// TestControllerShutdownStopsAndWaitsForInFlightSync: cancelling the
+// context reaches a running sync (its context is cancelled, so it stops at
+// its next safe boundary), Run waits for it to return, and keys still
+// queued are not started.
+func TestControllerShutdownStopsAndWaitsForInFlightSync(t *testing.T) {
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	started := make(chan struct{})
@@ -182,8 +183,8 @@ func TestControllerShutdownLetsInFlightSyncFinish(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after the in-flight sync finished")
 	}
-	if finished.Load() != true || syncCtxErr.Load() != false {
-		t.Errorf("in-flight sync finished=%v, its context cancelled=%v", finished.Load(), syncCtxErr.Load())
+	if finished.Load() != true || syncCtxErr.Load() != true {
+		t.Errorf("in-flight sync finished=%v, its context cancelled=%v (want both)", finished.Load(), syncCtxErr.Load())
 	}
 	if n := others.Load(); n != 0 {
 		t.Errorf("%d queued keys were started after shutdown", n)
