@@ -132,7 +132,9 @@ func secretValues(t *testing.T, kube kubernetes.Interface, namespace string) map
 	}
 	out := map[string]string{}
 	for _, s := range list.Items {
-		if s.Type == "helm.sh/release.v1" {
+		if s.Type == "helm.sh/release.v1" || s.Annotations["meta.helm.sh/release-name"] != "" {
+			// Helm's records and the charts' own Secrets (built from the
+			// values, or chart defaults such as "password").
 			continue
 		}
 		for k, v := range s.Data {
@@ -185,7 +187,8 @@ func secretValues(t *testing.T, kube kubernetes.Interface, namespace string) map
 // credential, value_from or former password; --show-secrets prints them.
 func TestRenderAndDiffRedactClusterSecrets(t *testing.T) {
 	charts := testenv.SharedCharts(t)
-	env := testenv.New(t, testenv.Options{})
+	// A loaded machine may need more than the default minute.
+	env := testenv.New(t, testenv.Options{StartTimeout: 2 * time.Minute})
 	ctx := context.Background()
 	kube := kubernetes.NewForConfigOrDie(env.Config)
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openstack"}}, metav1.CreateOptions{}); err != nil {
@@ -259,54 +262,59 @@ func TestRenderAndDiffRedactClusterSecrets(t *testing.T) {
 		}
 	}
 
-	// Deploy keystone as rendered (real values), less its database
-	// credentials, then change the admin password: the diff adds the
-	// credentials subtree and changes the password leaf.
+	// Deploy the database as rendered (real values) but without the
+	// galera SST user, then change the MariaDB root password: the diff adds
+	// the user's subtree and changes the password leaf.
 	var docs []releaseDoc
 	if err := json.Unmarshal([]byte(shown["json"]), &docs); err != nil {
 		t.Fatal(err)
 	}
-	var keystone *releaseDoc
+	var db *releaseDoc
 	for i := range docs {
-		if docs[i].Release == "openstack-keystone" {
-			keystone = &docs[i]
+		if docs[i].Release == "openstack-mariadb" {
+			db = &docs[i]
 		}
 	}
-	if keystone == nil {
-		t.Fatal("openstack-keystone not rendered")
+	if db == nil {
+		t.Fatal("openstack-mariadb not rendered")
 	}
-	oslo, _ := keystone.Values["endpoints"].(map[string]any)["oslo_db"].(map[string]any)
-	if _, ok := oslo["auth"].(map[string]any); !ok {
-		t.Fatalf("keystone values lack endpoints.oslo_db.auth: %v", oslo)
+	auth, _ := db.Values["endpoints"].(map[string]any)["oslo_db"].(map[string]any)["auth"].(map[string]any)
+	sst, _ := auth["sst"].(map[string]any)
+	sstPassword, _ := sst["password"].(string)
+	if len(sstPassword) < 16 || auth["admin"].(map[string]any)["password"] != admin["database"].Password {
+		t.Fatalf("mariadb values lack the generated credentials: %v", auth)
 	}
-	delete(oslo, "auth")
+	delete(auth, "sst")
 	hm, err := helm.New(env.Config, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hm.Apply(ctx, helm.Release{Name: keystone.Release, Namespace: "openstack", Group: keystone.Group, Chart: keystone.Chart, Values: keystone.Values}); err != nil {
+	if _, err := hm.Apply(ctx, helm.Release{Name: db.Release, Namespace: "openstack", Group: db.Group, Chart: db.Chart, Values: db.Values}); err != nil {
 		t.Fatal(err)
 	}
-	oldPassword := admin["identity"].Password
-	newAdmin := admin["identity"]
-	newAdmin.Password = credentials.Password(32)
-	adminUsers.Data["identity"], _ = json.Marshal(newAdmin)
+	oldPassword := admin["database"].Password
+	newRoot := admin["database"]
+	newRoot.Password = credentials.Password(32)
+	adminUsers.Data["database"], _ = json.Marshal(newRoot)
 	if _, err := kube.CoreV1().Secrets("openstack").Update(ctx, adminUsers, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	secrets = secretValues(t, kube, "openstack")
-	secrets[oldPassword] = "the former admin password (deployed)"
+	secrets[oldPassword] = "the former root password (deployed)"
 	secrets[clusterOnly] = "cluster-only/note"
+	if secrets[sstPassword] == "" || secrets[newRoot.Password] == "" {
+		t.Fatal("the SST or the new root password is not among the Secrets' values")
+	}
 
 	out, err := execute(t, "diff", "-f", file, "--kubeconfig", env.KubeconfigPath, "--charts-dir", charts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"openstack-keystone (service identity, chart keystone): upgrade",
-		"+ endpoints.oslo_db.auth: map[admin:map[password:" + redact.Mask + " username:root]",
-		"~ endpoints.identity.auth.admin.password: " + redact.Mask + " → " + redact.Mask,
-		"openstack-nova (service compute, chart nova): install",
+		"openstack-mariadb (service database, chart mariadb): upgrade",
+		"  + endpoints.oslo_db.auth.sst: map[password:" + redact.Mask + " username:sst]\n",
+		"  ~ endpoints.oslo_db.auth.admin.password: " + redact.Mask + " → " + redact.Mask + "\n",
+		"openstack-keystone (service identity, chart keystone): install",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff lacks %q:\n%s", want, out)
@@ -320,8 +328,8 @@ func TestRenderAndDiffRedactClusterSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"+ endpoints.oslo_db.auth: map[admin:map[password:" + admin["database"].Password + " username:root]",
-		"~ endpoints.identity.auth.admin.password: " + oldPassword + " → " + newAdmin.Password,
+		"  + endpoints.oslo_db.auth.sst: map[password:" + sstPassword + " username:sst]\n",
+		"  ~ endpoints.oslo_db.auth.admin.password: " + oldPassword + " → " + newRoot.Password + "\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff --show-secrets lacks %q:\n%s", want, out)

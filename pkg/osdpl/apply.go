@@ -125,6 +125,10 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		if len(errs) > 0 {
 			return c.problem(ctx, w, osdpl, res.Fingerprint, joinErrors(errs))
 		}
+		if !dirty {
+			// The recorded progress is already the final one.
+			continue
+		}
 		if _, err := w.Update(ctx, func(s *lcmv1alpha1.LCMStatus) {
 			lcmState(s).LCMProgress = progress(applied, len(res.Services))
 		}); err != nil {

@@ -199,20 +199,37 @@ func (c *Controller) sync(ctx context.Context, ref cache.ObjectName) error {
 }
 
 // active is the OpenStackDeployment the controller serves in a namespace:
-// the oldest, then the first by UID (stable: neither changes), among those
-// not being deleted. Others are refused.
+// the one already served (it carries the finalizer, which only the served
+// one gets, and was not refused as a duplicate), else the oldest, then the first by UID, among those not being
+// deleted. Once chosen it stays chosen: a later one, even created in the
+// same second (creation timestamps have a resolution of a second), never
+// displaces it. Others are refused.
 func (c *Controller) active(ns string) (*lcmv1alpha1.OpenStackDeployment, error) {
 	all, err := c.lister.OpenStackDeployments(ns).List(labels.Everything())
 	if err != nil {
 		return nil, err
 	}
+	served := func(o *lcmv1alpha1.OpenStackDeployment) bool {
+		if !slices.Contains(o.Finalizers, lcmv1alpha1.OSDPLFinalizer) {
+			return false
+		}
+		cond := findCondition(o, lcmv1alpha1.ConditionReady)
+		return cond == nil || cond.Reason != "Duplicate"
+	}
 	var best *lcmv1alpha1.OpenStackDeployment
 	for _, o := range all {
-		if o.DeletionTimestamp != nil && !slices.Contains(o.Finalizers, lcmv1alpha1.OSDPLFinalizer) {
+		if o.DeletionTimestamp != nil && !served(o) {
 			continue
 		}
-		if best == nil || o.CreationTimestamp.Before(&best.CreationTimestamp) ||
-			o.CreationTimestamp.Equal(&best.CreationTimestamp) && o.UID < best.UID {
+		switch {
+		case best == nil:
+			best = o
+		case served(o) != served(best):
+			if served(o) {
+				best = o
+			}
+		case o.CreationTimestamp.Before(&best.CreationTimestamp),
+			o.CreationTimestamp.Equal(&best.CreationTimestamp) && o.UID < best.UID:
 			best = o
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -183,8 +184,16 @@ type writeCounter struct {
 func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			what := r.Method + " " + r.URL.Path
+			if r.Method == http.MethodPatch && r.GetBody != nil {
+				// The patch itself says what the writer saw as changed.
+				if body, err := r.GetBody(); err == nil {
+					b, _ := io.ReadAll(io.LimitReader(body, 512))
+					what += " " + string(b)
+				}
+			}
 			w.mu.Lock()
-			w.reqs = append(w.reqs, r.Method+" "+r.URL.Path)
+			w.reqs = append(w.reqs, what)
 			w.mu.Unlock()
 		}
 		return rt.RoundTrip(r)
@@ -646,11 +655,20 @@ func TestWaitsForCephKeys(t *testing.T) {
 	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(ctx, &o, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	st := waitStatus(t, ns, "lab", 30*time.Second, func(o *lcmv1alpha1.OSDPLState) bool { return o.State == lcmv1alpha1.StateFailed })
+	// A missing input is a wait, not a failure: WAITING, one Normal Event,
+	// no Degraded condition.
+	st := waitStatus(t, ns, "lab", 30*time.Second, func(o *lcmv1alpha1.OSDPLState) bool { return o.State == lcmv1alpha1.StateWaiting })
 	if !strings.Contains(st.Status.OSDPL.Cause, "openstack-ceph-keys") || !strings.Contains(st.Status.OSDPL.Cause, "features.glance.backends") {
 		t.Errorf("cause %q: want the missing Secret and the reason", st.Status.OSDPL.Cause)
 	}
-	waitEvent(t, ns, "Warning Failed: service image: waiting for the Ceph keys")
+	waitEvent(t, ns, "Normal Waiting: service image: waiting for the Ceph keys")
+	cur, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := meta.FindStatusCondition(cur.Status.Conditions, lcmv1alpha1.ConditionDegraded); c != nil && c.Status == metav1.ConditionTrue {
+		t.Errorf("waiting for an input marked the deployment Degraded: %+v", c)
+	}
 	for _, name := range rel.names() {
 		if strings.HasSuffix(name, "/openstack-glance") {
 			t.Fatal("glance installed without Ceph keys")

@@ -58,13 +58,17 @@ func leader(t *testing.T, ns, host string, partitioned *atomic.Bool, hook func(c
 	opts := operator.NewOptions("osdpl", 0)
 	opts.Namespace, opts.LeaderElectionNS = ns, ns
 	opts.MetricsBindAddress, opts.HealthBindAddress = "0", "0"
-	opts.LeaderElectionLease, opts.LeaderElectionRenew, opts.LeaderElectionRetry = 2*time.Second, time.Second, 200*time.Millisecond
+	// A renew deadline of seconds: a busy 2-core machine answers a Lease
+	// update in over a second at times.
+	opts.LeaderElectionLease, opts.LeaderElectionRenew, opts.LeaderElectionRetry = 6*time.Second, 4*time.Second, 500*time.Millisecond
 	opts.GracefulShutdownPeriod = time.Second
 	rt := operator.NewRuntimeForConfig(opts, cfg)
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
+	exited := make(chan struct{})
 	go func() {
+		defer close(exited)
 		done <- rt.Run(ctx, func(ctx context.Context) error {
 			m, err := helm.New(cfg, helm.Options{ChartsDir: testenv.SharedCharts(t), DisableHooks: true, Timeout: 2 * time.Minute, Handover: rt.Handover})
 			if err != nil {
@@ -84,7 +88,8 @@ func leader(t *testing.T, ns, host string, partitioned *atomic.Bool, hook func(c
 			return c.Run(ctx)
 		})
 	}()
-	t.Cleanup(func() { cancel(); <-done })
+	// The test may have taken Run's error from done already.
+	t.Cleanup(func() { cancel(); <-exited })
 	return done, cancel
 }
 
@@ -148,7 +153,7 @@ func TestLeaseHandoverInTheMiddleOfARollout(t *testing.T) {
 	st := waitStatus(t, ns, "lab", 60*time.Second, func(o *lcmv1alpha1.OSDPLState) bool {
 		return o.State == lcmv1alpha1.StateApplied && o.ControllerHost == "process-b"
 	})
-	t.Logf("handover: APPLIED by B %.1f s after A lost its lease (lease 2 s, grace 1 s)", time.Since(start).Seconds())
+	t.Logf("handover: APPLIED by B %.1f s after A lost its lease (lease 6 s, grace 1 s)", time.Since(start).Seconds())
 	if st.Status.Services["identity"].State != lcmv1alpha1.StateApplied {
 		t.Errorf("identity: %+v", st.Status.Services["identity"])
 	}

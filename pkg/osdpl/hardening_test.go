@@ -211,7 +211,7 @@ func TestStopEndsTheSyncAtAReleaseBoundary(t *testing.T) {
 // with the values the deployed releases use: no new values, no upgrade, a
 // Warning Event naming it.
 func TestDeletedCredentialsAreRestored(t *testing.T) {
-	ns := "restore"
+	ns := "restored"
 	setup(t, ns)
 	rel := newMemReleases()
 	run(t, ns, rel)
