@@ -3,12 +3,14 @@ package credentials_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2/ktesting"
@@ -223,5 +225,56 @@ func TestEnsureKeyPairIsAtomic(t *testing.T) {
 	got, _ := kube.CoreV1().Secrets(ns).Get(ctx, "half-pair", metav1.GetOptions{})
 	if len(got.Data) != 1 || string(got.Data["private"]) != string(first["private"]) {
 		t.Errorf("the half Secret was changed: %v", got.Data)
+	}
+}
+
+// A Guard is asked before generated values are written; its refusal
+// stops the write (nothing created, nothing added) and is returned.
+func TestEnsureAsksTheGuard(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "guarded")
+	refused := errors.New("refused")
+	var asked []string
+	spec := credentials.Galera()
+	spec.Guard = func(name string, keys []string) error {
+		asked = append(asked, name+":"+strings.Join(keys, ","))
+		return refused
+	}
+	if _, err := credentials.Ensure(ctx, kube, ns, "test", spec); !errors.Is(err, refused) {
+		t.Fatalf("Ensure returned %v, want the guard's refusal", err)
+	}
+	if _, err := kube.CoreV1().Secrets(ns).Get(ctx, credentials.GaleraSecret, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a refused Secret was created: %v", err)
+	}
+	if want := credentials.GaleraSecret + ":audit,backup,exporter,openssl_kek,sst"; len(asked) != 1 || asked[0] != want {
+		t.Errorf("guard asked %v, want [%s]", asked, want)
+	}
+	// Present and complete: not asked. Lacking a key: asked for that key.
+	spec.Guard = nil
+	if _, err := credentials.Ensure(ctx, kube, ns, "test", spec); err != nil {
+		t.Fatal(err)
+	}
+	s, err := kube.CoreV1().Secrets(ns).Get(ctx, credentials.GaleraSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(s.Data, "sst")
+	if s, err = kube.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	asked = nil
+	spec.Guard = func(name string, keys []string) error {
+		asked = append(asked, name+":"+strings.Join(keys, ","))
+		return refused
+	}
+	if _, err := credentials.Ensure(ctx, kube, ns, "test", spec); !errors.Is(err, refused) {
+		t.Fatalf("Ensure returned %v, want the guard's refusal", err)
+	}
+	if want := credentials.GaleraSecret + ":sst"; len(asked) != 1 || asked[0] != want {
+		t.Errorf("guard asked %v, want [%s]", asked, want)
+	}
+	after, _ := kube.CoreV1().Secrets(ns).Get(ctx, credentials.GaleraSecret, metav1.GetOptions{})
+	if _, ok := after.Data["sst"]; ok || after.ResourceVersion != s.ResourceVersion {
+		t.Error("a refused key was added")
 	}
 }

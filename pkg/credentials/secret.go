@@ -47,6 +47,12 @@ type Spec struct {
 	// them is an error (completing it would mismatch the halves; the
 	// present ones are never replaced).
 	Atomic bool
+	// Guard, when set, is asked before generated values are written: the
+	// Secret created (keys: every field) or keys added to it. An error
+	// stops the write and is returned. The controller guards a deployed
+	// cloud's Secrets, so that one lost in the middle of a pass is
+	// restored from the deployed values, never generated anew.
+	Guard func(name string, keys []string) error
 }
 
 // Ensure makes sure the Secret exists with every field: a missing Secret is
@@ -63,6 +69,11 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 			data, err := generateAll(spec)
 			if err != nil {
 				return nil, err
+			}
+			if spec.Guard != nil {
+				if err := spec.Guard(spec.Name, sortedKeys(data)); err != nil {
+					return nil, err
+				}
 			}
 			if spec.CopyFrom != "" {
 				old, err := secrets.Get(ctx, spec.CopyFrom, metav1.GetOptions{})
@@ -100,6 +111,11 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 		labelled := existing.Labels[lcmv1alpha1.GeneratedCredentialsLabel] == "true"
 		if len(added) == 0 && labelled {
 			return existing.Data, nil
+		}
+		if len(added) > 0 && spec.Guard != nil {
+			if err := spec.Guard(spec.Name, added); err != nil {
+				return nil, err
+			}
 		}
 		// Adopted (the original's Secrets carry no label) or completed:
 		// labelled so that the controller watches it.

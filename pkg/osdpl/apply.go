@@ -46,10 +46,11 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		// live database.
 		return c.problem(ctx, w, osdpl, "", errPermanent{errors.New("spec.services.database.mariadb.values.manifests.job_mariadb_phy_restore is true: finish the database restore and set it to false; nothing is applied meanwhile")})
 	}
-	if err := c.restoreCredentials(ctx, osdpl, st, in); err != nil {
+	guard, err := c.restoreCredentials(ctx, osdpl, st, in)
+	if err != nil {
 		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}
-	res, err := c.renderer.Render(ctx, in)
+	res, err := c.renderWithGuard(ctx, in, guard)
 	if err != nil {
 		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}

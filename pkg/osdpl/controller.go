@@ -26,7 +26,6 @@ import (
 	lcminformers "rockoon.dev/rockoon/pkg/client/informers/externalversions/lcm/v1alpha1"
 	lcmlisters "rockoon.dev/rockoon/pkg/client/listers/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/operator"
-	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/templates"
 )
 
@@ -62,9 +61,10 @@ type Controller struct {
 	lcm      versioned.Interface
 	lister   lcmlisters.OpenStackDeploymentLister
 	releases Releases
-	renderer *render.Renderer
-	recorder record.EventRecorder
-	ctrl     *operator.Controller[cache.ObjectName]
+	// templates are the embedded service templates every render uses.
+	templates *templates.Engine
+	recorder  record.EventRecorder
+	ctrl      *operator.Controller[cache.ObjectName]
 }
 
 // New creates the controller and registers its event handlers on the
@@ -90,16 +90,13 @@ func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm version
 		cfg.Recorder = operator.NewEventRecorder(ctx, kube, cfg.Namespace, "rockoon-osdpl")
 	}
 	c := &Controller{
-		cfg:      cfg,
-		kube:     kube,
-		lcm:      lcm,
-		lister:   informer.Lister(),
-		releases: releases,
-		renderer: &render.Renderer{
-			Templates: templates.New(),
-			Store:     render.ClusterStore{Client: kube, Namespace: cfg.Namespace, FieldManager: cfg.FieldManager},
-		},
-		recorder: cfg.Recorder,
+		cfg:       cfg,
+		kube:      kube,
+		lcm:       lcm,
+		lister:    informer.Lister(),
+		releases:  releases,
+		templates: templates.New(),
+		recorder:  cfg.Recorder,
 	}
 	c.ctrl = operator.NewController(operator.ControllerConfig[cache.ObjectName]{
 		Name:        "openstackdeployment",

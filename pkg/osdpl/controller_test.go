@@ -210,8 +210,9 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// runObserved runs the controller with clients that count their writes.
-func runObserved(t testing.TB, cfg osdpl.Config, rel osdpl.Releases) (func(), observed) {
+// runObserved runs the controller with clients that count their writes
+// (and go through wraps, outermost first).
+func runObserved(t testing.TB, cfg osdpl.Config, rel osdpl.Releases, wraps ...func(http.RoundTripper) http.RoundTripper) (func(), observed) {
 	t.Helper()
 	ns := cfg.Namespace
 	cfg.FieldManager, cfg.ImagesBaseURL, cfg.ControllerHost = "test", "reg.example", "test"
@@ -224,6 +225,9 @@ func runObserved(t testing.TB, cfg osdpl.Config, rel osdpl.Releases) (func(), ob
 	obs := observed{writes: &writeCounter{}, metrics: operator.NewMetrics()}
 	rc := rest.CopyConfig(env.Config)
 	rc.Wrap(obs.writes.wrap)
+	for _, w := range slices.Backward(wraps) {
+		rc.Wrap(w)
+	}
 	ckube := kubernetes.NewForConfigOrDie(rc)
 	clcm := versioned.NewForConfigOrDie(rc)
 	_, ctx := ktesting.NewTestContext(t)

@@ -80,7 +80,12 @@ func (c *Controller) WatchCredentials(informer cache.SharedIndexInformer) error 
 // deployed releases use: without it, the render would generate new ones
 // and roll them out, a silent rotation. Keys no deployed release uses are
 // left to be generated. A cloud never deployed is left alone.
-func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, st *lcmv1alpha1.OpenStackDeploymentStatus, in render.Input) error {
+//
+// For a deployed cloud it returns the guard of the pass's credential
+// store: only the Secrets found missing here may get generated values;
+// one lost after this look (in the middle of the pass) is a wait, restored
+// by the next pass, never generated anew.
+func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, st *lcmv1alpha1.OpenStackDeploymentStatus, in render.Input) (func(name string, keys []string) error, error) {
 	deployed := map[string]bool{}
 	for _, s := range st.Status.Services {
 		for _, r := range s.Releases {
@@ -88,16 +93,22 @@ func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.
 		}
 	}
 	if len(deployed) == 0 {
-		return nil
+		return nil, nil
 	}
 	store := &render.RecoveryStore{Client: c.kube, Namespace: osdpl.Namespace}
-	res, err := (&render.Renderer{Templates: c.renderer.Templates, Store: store}).Render(ctx, in)
+	res, err := (&render.Renderer{Templates: c.templates, Store: store}).Render(ctx, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	missing := store.Missing()
+	guard := func(name string, keys []string) error {
+		if _, ok := missing[name]; ok {
+			return nil
+		}
+		return waitError{fmt.Errorf("credentials Secret %s/%s lost %s while the cloud was being reconciled: it is restored from the deployed releases before anything is applied", osdpl.Namespace, name, strings.Join(keys, ", "))}
+	}
 	if len(missing) == 0 {
-		return nil
+		return guard, nil
 	}
 	logger := klog.FromContext(ctx)
 	found := map[string]string{}
@@ -108,14 +119,14 @@ func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.
 			}
 			values, err := c.releases.Values(ctx, r.Namespace, r.Name)
 			if err != nil {
-				return fmt.Errorf("reading the deployed values of release %s to restore credentials: %w", r.Name, err)
+				return nil, fmt.Errorf("reading the deployed values of release %s to restore credentials: %w", r.Name, err)
 			}
 			if values == nil {
 				continue
 			}
 			rendered, err := jsonRoundTrip(r.Values)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			store.Recovered(rendered, values, found)
 		}
@@ -124,7 +135,7 @@ func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.
 		m := missing[name]
 		data, err := store.Data(name, found)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(data) == 0 {
 			logger.V(2).Info("Missing credentials not used by any deployed release: generated", "secret", name, "keys", m.Keys)
@@ -137,7 +148,7 @@ func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.
 			continue
 		}
 		if err := c.writeRestored(ctx, osdpl, m, data); err != nil {
-			return err
+			return nil, err
 		}
 		keys := slices.Sorted(maps.Keys(data))
 		what := "was deleted"
@@ -148,7 +159,14 @@ func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.
 			"Secret %s %s: restored with the values the deployed releases use (%d keys); nothing was rotated", name, what, len(keys))
 		logger.Info("Restored credentials from the deployed releases", "secret", klog.KRef(osdpl.Namespace, name), "keys", keys)
 	}
-	return nil
+	return guard, nil
+}
+
+// renderWithGuard renders with the controller's credential store, asking
+// guard (when not nil) before any generated value is written.
+func (c *Controller) renderWithGuard(ctx context.Context, in render.Input, guard func(name string, keys []string) error) (*render.Result, error) {
+	store := render.ClusterStore{Client: c.kube, Namespace: c.cfg.Namespace, FieldManager: c.cfg.FieldManager, Guard: guard}
+	return (&render.Renderer{Templates: c.templates, Store: store}).Render(ctx, in)
 }
 
 // writeRestored creates the Secret, or adds the keys to it. A restored

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -240,24 +243,7 @@ func TestDeletedCredentialsAreRestored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Every value a deployed release uses is back; a key no release
-		// uses may have been generated anew.
-		deployed := rel.valuesJSON()
-		restored := 0
-		for k, v := range orig.Data {
-			if sameCredential(got.Data[k], v) {
-				restored++
-				continue
-			}
-			for _, leaf := range secretLeaves(v) {
-				if strings.Contains(deployed, leaf) {
-					t.Errorf("Secret %s key %s: a value the deployed releases use was not restored", name, k)
-				}
-			}
-		}
-		if restored == 0 {
-			t.Errorf("Secret %s: nothing restored", name)
-		}
+		checkRestored(t, rel, orig, got)
 		waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
 		if after := rel.snapshot(); len(after) != len(before) {
 			t.Errorf("releases changed: %v → %v", before, after)
@@ -268,6 +254,79 @@ func TestDeletedCredentialsAreRestored(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// checkRestored: every value of orig a deployed release uses is back in
+// got; a key no release uses may have been generated anew.
+func checkRestored(t *testing.T, rel *memReleases, orig, got *corev1.Secret) {
+	t.Helper()
+	deployed := rel.valuesJSON()
+	restored := 0
+	for k, v := range orig.Data {
+		if sameCredential(got.Data[k], v) {
+			restored++
+			continue
+		}
+		for _, leaf := range secretLeaves(v) {
+			if strings.Contains(deployed, leaf) {
+				t.Errorf("Secret %s key %s: a value the deployed releases use was not restored", orig.Name, k)
+			}
+		}
+	}
+	if restored == 0 {
+		t.Errorf("Secret %s: nothing restored", orig.Name)
+	}
+}
+
+// A credentials Secret lost in the middle of a pass (after the pass looked
+// for missing Secrets, before it rendered) is not generated anew: the pass
+// waits, the next one restores it from the deployed values; no release
+// changes.
+func TestCredentialsLostInThePassAreNotRegenerated(t *testing.T) {
+	ns := "midpass"
+	const name = "generated-identity-passwords"
+	setup(t, ns)
+	rel := newMemReleases()
+	stop := run(t, ns, rel)
+	createOSDPL(t, ns, "lab")
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	stop()
+	ctx := context.Background()
+	orig, err := kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := rel.snapshot()
+	// The controller's first read of the Secret (the look for missing
+	// credentials) is answered, then the Secret is deleted.
+	var armed atomic.Bool
+	armed.Store(true)
+	path := "/api/v1/namespaces/" + ns + "/secrets/" + name
+	deleteAfterFirstRead := func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := rt.RoundTrip(r)
+			if err == nil && r.Method == http.MethodGet && r.URL.Path == path && armed.CompareAndSwap(true, false) {
+				if derr := kube.CoreV1().Secrets(ns).Delete(r.Context(), name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: ptr.To(orig.UID)}}); derr != nil {
+					t.Errorf("deleting %s: %v", name, derr)
+				}
+			}
+			return resp, err
+		})
+	}
+	runObserved(t, osdpl.Config{Namespace: ns}, rel, deleteAfterFirstRead)
+	waitEvent(t, ns, "Warning CredentialsRestored: Secret "+name)
+	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")
+	if armed.Load() {
+		t.Fatal("the controller never read the Secret")
+	}
+	got, err := kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRestored(t, rel, orig, got)
+	if after := rel.snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("releases changed: %v → %v (credentials rotated)", before, after)
 	}
 }
 

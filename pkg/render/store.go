@@ -28,15 +28,20 @@ type ClusterStore struct {
 	Client       kubernetes.Interface
 	Namespace    string
 	FieldManager string
+	// Guard, when set, is asked before generated values are written
+	// (credentials.Spec.Guard).
+	Guard func(name string, keys []string) error
 }
 
 // Secret implements Store.
 func (s ClusterStore) Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error) {
+	spec.Guard = s.Guard
 	return credentials.Ensure(ctx, s.Client, s.Namespace, s.FieldManager, spec)
 }
 
 // Pair implements Store.
 func (s ClusterStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[string][]byte, error) {
+	spec.Guard = s.Guard
 	p, err := credentials.EnsurePair(ctx, s.Client, s.Namespace, s.FieldManager, spec)
 	return [2]map[string][]byte{p.Active, p.Backup}, err
 }
