@@ -232,7 +232,8 @@ func runObserved(t testing.TB, cfg osdpl.Config, rel osdpl.Releases, wraps ...fu
 	clcm := versioned.NewForConfigOrDie(rc)
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
-	factory := externalversions.NewSharedInformerFactoryWithOptions(clcm, 0, externalversions.WithNamespace(ns))
+	// The factory resyncs as often as the controller asks (cfg.Resync).
+	factory := externalversions.NewSharedInformerFactoryWithOptions(clcm, cfg.Resync, externalversions.WithNamespace(ns))
 	creds := osdpl.CredentialsInformer(metadata.NewForConfigOrDie(rc), ns)
 	c, err := osdpl.New(ctx, cfg, ckube, clcm, factory.Lcm().V1alpha1().OpenStackDeployments(), rel, obs.metrics)
 	if err != nil {
@@ -441,16 +442,17 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 
-	// A controller restart with no change: the new controller's first
-	// reconcile (seen in its own metrics) writes nothing: no revision, no
-	// status patch, no Event.
+	// A controller restart with no change, then periodic resyncs (every
+	// second here): the new controller's first reconcile and the resyncs
+	// (seen in its own metrics) write nothing: no revision, no status
+	// patch, no Event.
 	stop()
 	before = rel.snapshot()
 	eventsBefore := len(events(t, ns))
-	stop, obs := runObserved(t, osdpl.Config{Namespace: ns}, rel)
-	waitSyncs(t, obs, 1)
+	stop, obs := runObserved(t, osdpl.Config{Namespace: ns, Resync: time.Second}, rel)
+	waitSyncs(t, obs, 3)
 	if w := obs.writes.list(); len(w) != 0 {
-		t.Errorf("a restart without change wrote %d times: %v", len(w), w)
+		t.Errorf("a restart and two resyncs without change wrote %d times: %v", len(w), w)
 	}
 	if after := rel.snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("restart without change made revisions: %v → %v", before, after)
