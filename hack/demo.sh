@@ -82,13 +82,17 @@ echo "demo: cluster up; KUBECONFIG=$KUBECONFIG"
 supervise osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
   --metrics-bind-address 127.0.0.1:32768 --health-bind-address 127.0.0.1:32768 \
   --images-base-url registry.example --helm-disable-hooks -v 2
+supervise health --kubeconfig "$KUBECONFIG" --namespace openstack \
+  --metrics-bind-address 127.0.0.1:32771 --health-bind-address 127.0.0.1:32771 -v 2
 "$KUBECTL" apply -f "$EXAMPLE"
 
 echo "demo: waiting for the OpenStackDeploymentStatus to say APPLIED (osdpl log: $WORK/osdpl.log)"
 state=""
 for _ in $(seq 1 600); do
-  state="$("$KUBECTL" -n openstack get osdplst demo -o jsonpath='{.status.osdpl.state} {.status.osdpl.lcm_progress}' 2>/dev/null || true)"
-  printf '\r  state: %-30s' "$state"
+  state="$("$KUBECTL" -n openstack get osdplst demo -o jsonpath='{.status.osdpl.state} {.status.osdpl.lcm_progress} health {.status.osdpl.health}' 2>/dev/null || true)"
+  # One line per change (readable in a log, no carriage returns).
+  if [[ "$state" != "${last:-}" ]]; then echo "  state: $state"; fi
+  last="$state"
   [[ "$state" == APPLIED* ]] && break
   if [[ "$state" == FAILED* ]]; then echo; "$KUBECTL" -n openstack get osdplst demo -o jsonpath='{.status.osdpl.cause}'; echo; break; fi
   sleep 1
