@@ -81,7 +81,7 @@ echo "demo: cluster up; KUBECONFIG=$KUBECONFIG"
 "$KUBECTL" apply -f <(sed -n '1,/^---/p' "$EXAMPLE" | sed '$d') >/dev/null   # the namespace first
 supervise osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
   --metrics-bind-address 127.0.0.1:32768 --health-bind-address 127.0.0.1:32768 \
-  --images-base-url registry.example --helm-disable-hooks -v 2
+  --images-base-url registry.example --helm-disable-hooks --wait-healthy=false -v 2
 supervise health --kubeconfig "$KUBECONFIG" --namespace openstack \
   --metrics-bind-address 127.0.0.1:32771 --health-bind-address 127.0.0.1:32771 -v 2
 "$KUBECTL" apply -f "$EXAMPLE"

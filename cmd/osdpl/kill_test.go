@@ -56,7 +56,7 @@ func (p *osdplProc) kill() {
 func startOSDPL(t *testing.T, env *testenv.Env, ns, charts string) *osdplProc {
 	t.Helper()
 	args := []string{"run", "--kubeconfig", env.KubeconfigPath, "--namespace", ns, "--charts-dir", charts,
-		"--helm-disable-hooks", "--images-base-url", "reg.example", "--metrics-bind-address", "0", "--health-bind-address", "0",
+		"--helm-disable-hooks", "--wait-healthy=false", "--images-base-url", "reg.example", "--metrics-bind-address", "0", "--health-bind-address", "0",
 		"--leader-election-lease-duration", "6s", "--leader-election-renew-deadline", "4s",
 		"--leader-election-retry-period", "500ms", "--graceful-shutdown-period", "1s", "-v", "2"}
 	cmd := exec.Command(os.Args[0], "-test.run", "^$")

@@ -32,6 +32,9 @@ type runOptions struct {
 	binaryBaseURL       string
 	resync              time.Duration
 	cephSharedNamespace string
+	waitHealthy         bool
+	readinessTimeout    time.Duration
+	readinessDelay      time.Duration
 }
 
 func newRunCommand() *cobra.Command {
@@ -60,6 +63,9 @@ func newRunCommand() *cobra.Command {
 	fs.StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
 	fs.DurationVar(&o.resync, "resync-period", 10*time.Minute, "Reconcile an unchanged OpenStackDeployment this often, to repair drift")
 	fs.StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "Namespace of the Ceph exchange Secrets (openstack-ceph-keys); env OSCTL_CEPH_SHARED_NAMESPACE")
+	fs.BoolVar(&o.waitHealthy, "wait-healthy", true, "Start a wave, and report APPLIED, only when the services of the earlier waves are Ready in the health binary's osdplst status.health (false: only for clusters where no pod runs)")
+	fs.DurationVar(&o.readinessTimeout, "application-readiness-timeout", 1200*time.Second, "Default of spec.timeouts.application_readiness.<app>.timeout: past it a wait is also Degraded")
+	fs.DurationVar(&o.readinessDelay, "application-readiness-delay", 10*time.Second, "Default of spec.timeouts.application_readiness.<app>.delay: how often an awaited application is looked at")
 	return cmd
 }
 
@@ -94,7 +100,8 @@ func (o *runOptions) run(ctx context.Context) error {
 			Namespace: o.Namespace, FieldManager: o.FieldManager(),
 			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
 			ControllerHost: osdpl.Hostname(), Resync: o.resync, CephSharedNamespace: o.cephSharedNamespace,
-			Recorder: operator.NewEventRecorder(ctx, kube, o.Namespace, o.FieldManager()),
+			Recorder:    operator.NewEventRecorder(ctx, kube, o.Namespace, o.FieldManager()),
+			WaitHealthy: o.waitHealthy, HealthTimeout: o.readinessTimeout, HealthDelay: o.readinessDelay,
 		}, kube, lcm, informer, osdpl.HelmReleases{Manager: hm}, rt.Metrics)
 		if err != nil {
 			return err

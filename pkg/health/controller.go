@@ -278,6 +278,13 @@ func Summary(h map[string]map[string]lcmv1alpha1.ComponentHealth) string {
 	return fmt.Sprintf("%d/%d", ready, len(h))
 }
 
+// ApplicationReady tells whether an application of status.health is
+// Ready: it has components and every one is Ready (the original's
+// is_application_ready).
+func ApplicationReady(comps map[string]lcmv1alpha1.ComponentHealth) bool {
+	return len(comps) > 0 && appReady(comps)
+}
+
 func appReady(comps map[string]lcmv1alpha1.ComponentHealth) bool {
 	for _, c := range comps {
 		if c.Status != Ready {

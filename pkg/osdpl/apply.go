@@ -107,6 +107,12 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if c.cfg.WaitHealthy && wave > 0 && slices.ContainsFunc(services, func(s render.Service) bool { return plan[s.Key] }) {
+			// Only a wave that changes something waits for the earlier ones.
+			if err := c.waitHealthy(ctx, osdpl, in.Spec, res, wave); err != nil {
+				return c.problem(ctx, w, osdpl, res.Fingerprint, err)
+			}
+		}
 		var mu sync.Mutex
 		var errs []error
 		var wg sync.WaitGroup
@@ -137,6 +143,12 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		}
 	}
 
+	if c.cfg.WaitHealthy && dirty {
+		// APPLIED means healthy too.
+		if err := c.waitHealthy(ctx, osdpl, in.Spec, res, len(render.Waves)); err != nil {
+			return c.problem(ctx, w, osdpl, res.Fingerprint, err)
+		}
+	}
 	msg := fmt.Sprintf("%d services applied", applied)
 	if len(res.Untemplated) > 0 {
 		msg += fmt.Sprintf("; not managed by this controller version yet: %s", strings.Join(res.Untemplated, ", "))
@@ -168,7 +180,7 @@ func joinErrors(errs []error) error {
 			return err
 		}
 	}
-	return waitError{err}
+	return waitError{error: err}
 }
 
 // removedServices are the services recorded in osdplst but not rendered

@@ -52,6 +52,13 @@ type Config struct {
 	RetryBase, RetryMax time.Duration
 	// Recorder records the Events; default: operator.NewEventRecorder.
 	Recorder record.EventRecorder
+	// WaitHealthy gates the rollout on the health binary's osdplst
+	// status.health: a wave starts, and the pass ends APPLIED, only when
+	// the services of the earlier waves are Ready. HealthTimeout and
+	// HealthDelay are the defaults of spec.timeouts.application_readiness
+	// (1200 s and 10 s).
+	WaitHealthy                bool
+	HealthTimeout, HealthDelay time.Duration
 }
 
 // Controller reconciles the OpenStackDeployment of one namespace.
@@ -65,6 +72,7 @@ type Controller struct {
 	templates *templates.Engine
 	recorder  record.EventRecorder
 	ctrl      *operator.Controller[cache.ObjectName]
+	waits     readinessWaits
 }
 
 // New creates the controller and registers its event handlers on the
@@ -85,6 +93,12 @@ func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm version
 	}
 	if cfg.RetryMax <= 0 {
 		cfg.RetryMax = 5 * time.Minute
+	}
+	if cfg.HealthTimeout <= 0 {
+		cfg.HealthTimeout = 1200 * time.Second
+	}
+	if cfg.HealthDelay <= 0 {
+		cfg.HealthDelay = 10 * time.Second
 	}
 	if cfg.Recorder == nil {
 		cfg.Recorder = operator.NewEventRecorder(ctx, kube, cfg.Namespace, "rockoon-osdpl")

@@ -105,7 +105,7 @@ func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.
 		if _, ok := missing[name]; ok {
 			return nil
 		}
-		return waitError{fmt.Errorf("credentials Secret %s/%s lost %s while the cloud was being reconciled: it is restored from the deployed releases before anything is applied", osdpl.Namespace, name, strings.Join(keys, ", "))}
+		return waitError{error: fmt.Errorf("credentials Secret %s/%s lost %s while the cloud was being reconciled: it is restored from the deployed releases before anything is applied", osdpl.Namespace, name, strings.Join(keys, ", "))}
 	}
 	if len(missing) == 0 {
 		return guard, nil

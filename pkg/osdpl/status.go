@@ -33,13 +33,21 @@ func (e errPermanent) Unwrap() error { return e.error }
 // waitError marks a wait: an input not there yet (Ceph keys, a value_from
 // Secret) or a release another process is changing. It is not a failure:
 // the state is WAITING and the key comes back after Config.WaitRequeue.
-type waitError struct{ error }
+type waitError struct {
+	error
+	// after, when set, replaces Config.WaitRequeue (a readiness delay).
+	after time.Duration
+	// degraded, when set, is also shown as Degraded=True with a Warning
+	// Event (a wait past its timeout: still waiting, but someone should
+	// look).
+	degraded bool
+}
 
 func (e waitError) Unwrap() error { return e.error }
 
 // Waiting marks err as a wait rather than a failure (for Releases
 // implementations: a release another process is changing).
-func Waiting(err error) error { return waitError{err} }
+func Waiting(err error) error { return waitError{error: err} }
 
 // isWait tells a wait from a failure.
 func isWait(err error) bool {
@@ -60,7 +68,7 @@ func classifyRender(err error) error {
 		// Shown on the object, retried: the Ceph side rewrites the Secret.
 		return err
 	case isWait(err):
-		return waitError{err}
+		return waitError{error: err}
 	}
 	return err
 }
@@ -86,8 +94,16 @@ func (c *Controller) problem(ctx context.Context, w *osdplst.Writer, osdpl *lcmv
 		if cond := findCondition(osdpl, lcmv1alpha1.ConditionProgressing); cond == nil || cond.Reason != "Waiting" || cond.Message != msg {
 			c.recorder.Event(osdpl, corev1.EventTypeNormal, "Waiting", msg)
 		}
-		if cerr := c.setConditions(rctx, osdpl, fingerprint,
-			condition(lcmv1alpha1.ConditionProgressing, true, "Waiting", msg)); cerr != nil {
+		var we waitError
+		errors.As(err, &we)
+		conds := []metav1.Condition{condition(lcmv1alpha1.ConditionProgressing, true, "Waiting", msg)}
+		if we.degraded {
+			if cond := findCondition(osdpl, lcmv1alpha1.ConditionDegraded); cond == nil || cond.Status != metav1.ConditionTrue || cond.Message != msg {
+				c.recorder.Event(osdpl, corev1.EventTypeWarning, "NotHealthy", msg)
+			}
+			conds = append(conds, condition(lcmv1alpha1.ConditionDegraded, true, "NotHealthy", msg))
+		}
+		if cerr := c.setConditions(rctx, osdpl, fingerprint, conds...); cerr != nil {
 			return errors.Join(err, cerr)
 		}
 		if w != nil {
@@ -99,7 +115,11 @@ func (c *Controller) problem(ctx context.Context, w *osdplst.Writer, osdpl *lcmv
 				return errors.Join(err, perr)
 			}
 		}
-		return operator.RequeueAfter(c.cfg.WaitRequeue)
+		after := c.cfg.WaitRequeue
+		if we.after > 0 {
+			after = we.after
+		}
+		return operator.RequeueAfter(after)
 	}
 	if cond := findCondition(osdpl, lcmv1alpha1.ConditionDegraded); cond == nil || cond.Status != metav1.ConditionTrue || cond.Message != msg {
 		c.recorder.Event(osdpl, corev1.EventTypeWarning, "Failed", msg)

@@ -32,3 +32,33 @@ func WaveOf(svc string) int {
 	}
 	return restWave
 }
+
+// healthGroups are the health applications of the infrastructure
+// services, and the services that have none (nil), as the original.
+var healthGroups = map[string][]string{
+	"coordination": {"etcd"}, "database": {"mariadb"}, "messaging": {"rabbitmq"}, "memcached": {"memcached"},
+	"ingress": {"ingress"}, "cloudprober": {"cloudprober"}, "app-gateway": {"app-gateway"},
+	"redis": nil, "descheduler": nil, "tempest": nil, "stepler": nil, "object-storage": nil,
+}
+
+// HealthGroups returns the applications of osdplst status.health (written
+// by the health binary) that must all be Ready for svc to be healthy: the
+// original's health groups. An OpenStack service checks its chart;
+// networking also its virtual switch (openvswitch, or openvswitch_ovn with
+// ml2/ovn).
+func HealthGroups(svc string, ovn bool) []string {
+	if g, ok := healthGroups[svc]; ok {
+		return g
+	}
+	chart, ok := ServiceCharts[svc]
+	if !ok {
+		return nil
+	}
+	if svc == "networking" {
+		if ovn {
+			return []string{chart, "openvswitch_ovn"}
+		}
+		return []string{chart, "openvswitch"}
+	}
+	return []string{chart}
+}
