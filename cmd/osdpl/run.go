@@ -5,13 +5,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"rockoon.dev/rockoon/pkg/ceph"
-	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/operator"
@@ -77,11 +75,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		return err
 	}
 	return rt.Run(ctx, func(ctx context.Context) error {
-		kube, err := kubernetes.NewForConfig(rt.Config)
-		if err != nil {
-			return err
-		}
-		lcm, err := versioned.NewForConfig(rt.Config)
+		kube, lcm, err := rt.Clients()
 		if err != nil {
 			return err
 		}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
 	"rockoon.dev/rockoon/pkg/operator"
 )
@@ -17,11 +15,7 @@ import (
 // missed events) and the controller, until ctx ends.
 func Run(ctx context.Context, rt *operator.Runtime, resync time.Duration) error {
 	o := rt.Options
-	kube, err := kubernetes.NewForConfig(rt.Config)
-	if err != nil {
-		return err
-	}
-	lcm, err := versioned.NewForConfig(rt.Config)
+	kube, lcm, err := rt.Clients()
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
+
+	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 )
 
 // ErrLeaseLost is returned by Run when the leader Lease is lost while the
@@ -302,4 +304,18 @@ func (r *Runtime) runLeaderElected(ctx context.Context, start func(ctx context.C
 		return ErrLeaseLost
 	}
 	return nil
+}
+
+// Clients returns the clientsets of the runtime's config: Kubernetes and
+// the generated one of our API.
+func (r *Runtime) Clients() (kubernetes.Interface, versioned.Interface, error) {
+	kube, err := kubernetes.NewForConfig(r.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	lcm, err := versioned.NewForConfig(r.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	return kube, lcm, nil
 }
