@@ -10,6 +10,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -54,6 +55,8 @@ type Config struct {
 // workload to strip of the legacy finalizers.
 type key struct {
 	Kind, Name string
+	// Since is when the work of a followed Job started.
+	Since time.Time
 }
 
 var batchKey = key{}
@@ -76,6 +79,11 @@ type Controller struct {
 	// are judged against it rather than against a cache that may lag.
 	published   map[string]map[string]lcmv1alpha1.ComponentHealth
 	publishedTo types.UID
+	// settled is the desired pod count of each hooked DaemonSet when it
+	// was last settled; rerun is the Job a hook is re-creating (both
+	// worker-only).
+	settled map[string]int32
+	rerun   *batchv1.Job
 }
 
 // New creates the controller and registers its handlers on the informers
@@ -217,8 +225,13 @@ func kindOf(obj any) string {
 }
 
 func (c *Controller) sync(ctx context.Context, k key) error {
-	if k == batchKey {
+	switch k.Kind {
+	case "":
 		return c.publish(ctx)
+	case "CellSetupJob":
+		return c.followCellSetup(ctx, k)
+	case "RecreateJob":
+		return c.recreateJob(ctx, k)
 	}
 	return c.dropLegacyFinalizers(ctx, k)
 }
@@ -303,6 +316,11 @@ func (c *Controller) publish(ctx context.Context) error {
 		return err
 	}
 	c.metrics.observe(health)
+	dss, err := c.daemonSets.DaemonSets(c.cfg.Namespace).List(labels.Everything())
+	if err != nil {
+		return err
+	}
+	c.runHooks(ctx, dss)
 	st, osdpl, err := c.target()
 	if err != nil || st == nil {
 		// No cloud yet: its osdplst's creation queues a batch.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -346,4 +347,116 @@ func metricsBody(t *testing.T, rt *operator.Runtime) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A node added under nova-compute-default (its desired pod count grows)
+// runs the nova cell setup once it is Ready: a Job from the CronJob,
+// owned by it, deleted once complete. Nothing runs at first sight.
+func TestNovaCellSetupOnNewCompute(t *testing.T) {
+	ns := "hooks"
+	cloud(t, ns)
+	ctx := context.Background()
+	computes := map[string]string{"openstack-compute-node": "hooks"}
+	if _, err := env.FakeNode(ctx, "cmp-hooks-1", computes); err != nil {
+		t.Fatal(err)
+	}
+	podSpec := corev1.PodSpec{NodeSelector: computes, RestartPolicy: corev1.RestartPolicyNever,
+		Containers: []corev1.Container{{Name: "c", Image: "example.invalid/nova:1"}}}
+	cj := &batchv1.CronJob{
+		ObjectMeta: metav1.ObjectMeta{Name: health.NovaCellSetupCronJob},
+		Spec: batchv1.CronJobSpec{Schedule: "0 0 1 1 *", Suspend: ptr.To(true), JobTemplate: batchv1.JobTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"application": "nova", "component": "cell-setup"}},
+			Spec:       batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: podSpec}},
+		}},
+	}
+	if _, err := kube.BatchV1().CronJobs(ns).Create(ctx, cj, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := kube.BatchV1().Jobs(ns).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jobs.Stop()
+	sel := map[string]string{"workload": "nova-compute"}
+	ds := &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "nova-compute-default", Labels: map[string]string{"application": "nova", "component": "compute"}},
+		Spec: appsv1.DaemonSetSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: sel},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel}, Spec: corev1.PodSpec{
+				NodeSelector: computes, Containers: []corev1.Container{{Name: "c", Image: "example.invalid/nova:1"}}}},
+		},
+	}
+	if _, err := kube.AppsV1().DaemonSets(ns).Create(ctx, ds, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := kube.AppsV1().DaemonSets(ns).Get(ctx, ds.Name, metav1.GetOptions{})
+		return err == nil && got.Status.DesiredNumberScheduled == 1 && health.DaemonSetReady(got), err
+	}); err != nil {
+		t.Fatalf("nova-compute-default not Ready on one node: %v", err)
+	}
+	waitHealth(t, ns, 60*time.Second, "nova-compute Ready on one node", func(s *lcmv1alpha1.LCMStatus) bool {
+		return component(s, "nova", "compute-default") == health.Ready
+	})
+	// The first rollout may count as growth (0 → 1 node) if the health
+	// binary saw the DaemonSet before it was scheduled: let any such run
+	// finish, then forget it.
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		list, err := kube.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+		return err == nil && len(list.Items) == 0, err
+	}); err != nil {
+		t.Fatalf("a Job of the first rollout is not cleaned up: %v", err)
+	}
+	for drained := false; !drained; {
+		select {
+		case <-jobs.ResultChan():
+		case <-time.After(500 * time.Millisecond):
+			drained = true
+		}
+	}
+	// A second compute node.
+	if _, err := env.FakeNode(ctx, "cmp-hooks-2", computes); err != nil {
+		t.Fatal(err)
+	}
+	created, deleted := "", false
+	timeout := time.After(90 * time.Second)
+	for !deleted {
+		select {
+		case ev := <-jobs.ResultChan():
+			job, ok := ev.Object.(*batchv1.Job)
+			if !ok {
+				continue
+			}
+			switch {
+			case ev.Type == "ADDED":
+				if created != "" {
+					t.Fatalf("a second Job %s (after %s): the hook ran twice", job.Name, created)
+				}
+				created = job.Name
+				if !strings.HasPrefix(job.Name, health.NovaCellSetupCronJob+"-") || len(job.Name) != len(health.NovaCellSetupCronJob)+11 || strings.Contains(job.Name[len(health.NovaCellSetupCronJob)+1:], "o") {
+					t.Errorf("Job name %q: want nova-cell-setup-<10 of [a-z0-9] without o>", job.Name)
+				}
+				if ref := metav1.GetControllerOf(job); ref == nil || ref.Kind != "CronJob" || ref.Name != health.NovaCellSetupCronJob {
+					t.Errorf("Job %s owner %+v, want the CronJob", job.Name, job.OwnerReferences)
+				}
+			case ev.Type == "DELETED" && job.Name == created:
+				deleted = true
+			}
+		case <-timeout:
+			t.Fatalf("no nova cell setup Job run and deleted after the node was added (created %q)", created)
+		}
+	}
+	// No new node: no new run (the next batches see the settled size).
+	waitHealth(t, ns, 30*time.Second, "nova-compute Ready on two nodes", func(s *lcmv1alpha1.LCMStatus) bool {
+		return component(s, "nova", "compute-default") == health.Ready
+	})
+	list, err := kube.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range list.Items {
+		if j.DeletionTimestamp == nil {
+			t.Errorf("Job %s left behind", j.Name)
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
@@ -96,5 +98,33 @@ func TestDaemonSetReady(t *testing.T) {
 		if got := DaemonSetReady(d); got != tc.want {
 			t.Errorf("DaemonSet %s: ready %v, want %v", tc.what, got, tc.want)
 		}
+	}
+}
+
+// The re-run copy of a Job keeps its spec and labels, less what the API
+// server and the Job controller set (it could not be created otherwise).
+func TestRerunnableJob(t *testing.T) {
+	job := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Name: "octavia-create-resources", Namespace: "openstack", UID: "u1", ResourceVersion: "7",
+			CreationTimestamp: metav1.Now(),
+			Labels:            map[string]string{"application": "octavia", "controller-uid": "u1", batchv1.ControllerUidLabel: "u1"}},
+		Spec: batchv1.JobSpec{
+			BackoffLimit: ptr.To[int32](3),
+			Selector:     &metav1.LabelSelector{MatchLabels: map[string]string{batchv1.ControllerUidLabel: "u1"}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{
+				"application": "octavia", "controller-uid": "u1", batchv1.ControllerUidLabel: "u1", batchv1.JobNameLabel: "octavia-create-resources", "job-name": "octavia-create-resources",
+			}}},
+		},
+		Status: batchv1.JobStatus{Succeeded: 1},
+	}
+	got := rerunnable(job)
+	if got.UID != "" || got.ResourceVersion != "" || !got.CreationTimestamp.IsZero() || got.Spec.Selector != nil || got.Status.Succeeded != 0 {
+		t.Errorf("server-set fields kept: %+v", got)
+	}
+	if len(got.Labels) != 1 || got.Labels["application"] != "octavia" || len(got.Spec.Template.Labels) != 1 || got.Spec.Template.Labels["application"] != "octavia" {
+		t.Errorf("labels %v, template labels %v: want only application", got.Labels, got.Spec.Template.Labels)
+	}
+	if *got.Spec.BackoffLimit != 3 || got.Name != job.Name || got.Namespace != job.Namespace {
+		t.Errorf("spec or identity lost: %+v", got)
 	}
 }
