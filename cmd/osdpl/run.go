@@ -5,12 +5,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/metadata"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"rockoon.dev/rockoon/pkg/ceph"
-	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/osdpl"
@@ -75,39 +72,11 @@ func (o *runOptions) run(ctx context.Context) error {
 		return err
 	}
 	return rt.Run(ctx, func(ctx context.Context) error {
-		kube, lcm, err := rt.Clients()
-		if err != nil {
-			return err
-		}
-		meta, err := metadata.NewForConfig(rt.Config)
-		if err != nil {
-			return err
-		}
-		hm, err := helm.New(rt.Config, helm.Options{ChartsDir: o.chartsDir, ChartRepository: o.chartRepo, ChartVersion: o.chartVersion, AllowInsecureChartRepository: o.chartRepoInsecure, DisableHooks: o.disableHooks, MaxParallel: o.maxParallel, Timeout: o.helmTimeout, Handover: rt.Handover})
-		if err != nil {
-			return err
-		}
-		factory := externalversions.NewSharedInformerFactoryWithOptions(lcm, o.resync, externalversions.WithNamespace(o.Namespace))
-		informer := factory.Lcm().V1alpha1().OpenStackDeployments()
-		credentials := osdpl.CredentialsInformer(meta, o.Namespace)
-		c, err := osdpl.New(ctx, osdpl.Config{
-			Namespace: o.Namespace, FieldManager: o.FieldManager(),
+		return osdpl.Run(ctx, rt, osdpl.Config{
 			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
 			ControllerHost: osdpl.Hostname(), Resync: o.resync, CephSharedNamespace: o.cephSharedNamespace,
-			Recorder:    operator.NewEventRecorder(ctx, kube, o.Namespace, o.FieldManager()),
 			WaitHealthy: o.waitHealthy, HealthTimeout: o.readinessTimeout, HealthDelay: o.readinessDelay,
-		}, kube, lcm, informer, osdpl.HelmReleases{Manager: hm}, rt.Metrics)
-		if err != nil {
-			return err
-		}
-		if err := c.WatchCredentials(credentials.Informer()); err != nil {
-			return err
-		}
-		stop := rt.StartInformers(ctx, map[string]cache.InformerSynced{
-			"openstackdeployments": informer.Informer().HasSynced,
-			"credential-secrets":   credentials.Informer().HasSynced,
-		}, factory, credentials)
-		defer stop()
-		return c.Run(ctx)
+		}, helm.Options{ChartsDir: o.chartsDir, ChartRepository: o.chartRepo, ChartVersion: o.chartVersion,
+			AllowInsecureChartRepository: o.chartRepoInsecure, DisableHooks: o.disableHooks, MaxParallel: o.maxParallel, Timeout: o.helmTimeout})
 	})
 }

@@ -20,6 +20,8 @@ func main() {
 	out := flag.String("kubeconfig-out", "", "write the admin kubeconfig here")
 	kwok := flag.Bool("kwok", false, "also run kube-scheduler and kwok with fake nodes")
 	nodes := flag.Int("nodes", 1, "fake nodes to create with --kwok")
+	volumes := flag.Int("volumes", 0, "PersistentVolumes of --storage-class to create (no provisioner runs here)")
+	class := flag.String("storage-class", "local-path", "storage class of --volumes")
 	crds := flag.String("crds", "", "CRD directory (default: the repository's deploy/crds)")
 	gateway := flag.Bool("gateway-crds", true, "also install the Gateway API and Envoy Gateway CRDs (the app-gateway chart's objects; hack/build-cluster-bins.sh gateway-crds)")
 	flag.Parse()
@@ -50,6 +52,10 @@ func main() {
 				os.Exit(1)
 			}
 		}
+	}
+	if err := env.LocalVolumes(ctx, *class, *volumes); err != nil {
+		fmt.Fprintln(os.Stderr, "localcluster:", err)
+		os.Exit(1)
 	}
 	if *out != "" {
 		data, err := os.ReadFile(env.KubeconfigPath)

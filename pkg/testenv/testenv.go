@@ -297,7 +297,7 @@ func (e *Env) startControllerManager(ctx context.Context, opts Options) error {
 		"--use-service-account-credentials=false",
 		"--service-account-private-key-file=" + filepath.Join(e.Dir, "sa.key"),
 		"--root-ca-file=" + filepath.Join(e.Dir, "ca.crt"),
-		"--controllers=*,-node-ipam-controller,-persistentvolume-binder-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller,-ttl-controller",
+		"--controllers=*,-node-ipam-controller,-persistentvolume-attach-detach-controller,-persistentvolume-expander-controller,-ttl-controller",
 	}, fmt.Sprintf("https://127.0.0.1:%d/healthz", ports[0]), hc)
 }
 
@@ -377,6 +377,31 @@ func (e *Env) FakeNode(ctx context.Context, name string, labels map[string]strin
 		},
 	}
 	return cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
+}
+
+// LocalVolumes creates n PersistentVolumes of storage class class
+// (hostPath, 100Gi, any access mode), bound by kube-controller-manager to
+// the claims of that class: no provisioner runs in this cluster.
+func (e *Env) LocalVolumes(ctx context.Context, class string, n int) error {
+	cs, err := kubernetes.NewForConfig(e.Config)
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		pv := &corev1.PersistentVolume{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", class, i)},
+			Spec: corev1.PersistentVolumeSpec{
+				StorageClassName:       class,
+				Capacity:               corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("100Gi")},
+				AccessModes:            []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadWriteMany, corev1.ReadOnlyMany},
+				PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: fmt.Sprintf("/tmp/%s-%d", class, i)}},
+			},
+		}
+		if _, err := cs.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("creating PersistentVolume %s: %w", pv.Name, err)
+		}
+	}
+	return nil
 }
 
 // Stop ends every process (apiserver first) and removes Dir. It is safe to
