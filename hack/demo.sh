@@ -66,12 +66,12 @@ supervise() {
 
 [[ -d "$CHARTS_DIR/openstack" ]] || { echo "demo: charts not found in $CHARTS_DIR (set CHARTS_DIR)" >&2; exit 1; }
 echo "demo: building (cluster binaries are cached in $ROCKOON_CACHE)"
-hack/build-cluster-bins.sh apiserver etcd kcm kubectl gateway-crds
+hack/build-cluster-bins.sh apiserver etcd kcm scheduler kwok kubectl gateway-crds
 make --no-print-directory build
 go build -o "$WORK/localcluster" ./hack/localcluster
 KUBECTL="$ROCKOON_CACHE/k8s-v1.37.2/bin/kubectl"
 
-"$WORK/localcluster" --kubeconfig-out "$KUBECONFIG_FILE" 2>"$WORK/cluster.log" &
+"$WORK/localcluster" --kwok --nodes 2 --volumes 16 --kubeconfig-out "$KUBECONFIG_FILE" 2>"$WORK/cluster.log" &
 pids+=($!)
 for _ in $(seq 1 240); do [[ -f "$KUBECONFIG_FILE" ]] && break; sleep 0.5; done
 [[ -f "$KUBECONFIG_FILE" ]] || { echo "demo: cluster did not start:"; tail -20 "$WORK/cluster.log"; exit 1; }
@@ -81,7 +81,7 @@ echo "demo: cluster up; KUBECONFIG=$KUBECONFIG"
 "$KUBECTL" apply -f <(sed -n '1,/^---/p' "$EXAMPLE" | sed '$d') >/dev/null   # the namespace first
 supervise osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
   --metrics-bind-address 127.0.0.1:32768 --health-bind-address 127.0.0.1:32768 \
-  --images-base-url registry.example --helm-disable-hooks --wait-healthy=false -v 2
+  --images-base-url registry.example --helm-disable-hooks -v 2
 supervise health --kubeconfig "$KUBECONFIG" --namespace openstack \
   --metrics-bind-address 127.0.0.1:32771 --health-bind-address 127.0.0.1:32771 -v 2
 "$KUBECTL" apply -f "$EXAMPLE"

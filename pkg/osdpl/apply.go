@@ -64,19 +64,33 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	}
 	dirty := len(removed) > 0 || len(plan) > 0 || st.Status.OSDPL == nil ||
 		st.Status.OSDPL.State != lcmv1alpha1.StateApplied || st.Status.OSDPL.Fingerprint != res.Fingerprint
-	if dirty {
+	// A pass resuming a wait of the same fingerprint stays WAITING (its
+	// progress kept) until it changes something: a wait looked at again
+	// writes nothing.
+	resuming := st.Status.OSDPL != nil && st.Status.OSDPL.State == lcmv1alpha1.StateWaiting && st.Status.OSDPL.Fingerprint == res.Fingerprint
+	begun := false
+	begin := func() error {
+		if !dirty || begun {
+			return nil
+		}
+		begun = true
 		logger.V(2).Info("Applying", "changing", slices.Sorted(maps.Keys(plan)), "removing", removed)
 		if _, err := w.Update(ctx, func(s *lcmv1alpha1.LCMStatus) {
 			o := lcmState(s)
 			setState(o, lcmv1alpha1.StateApplying)
 			o.Cause, o.Fingerprint, o.OpenStackVersion = cause, res.Fingerprint, string(osdpl.Spec.OpenStackVersion)
 			o.ControllerVersion, o.ControllerHost = controllerVersion(), c.cfg.ControllerHost
-			o.LCMProgress = progress(0, len(res.Services))
+			if !resuming {
+				o.LCMProgress = progress(0, len(res.Services))
+			}
 		}); err != nil {
 			return err
 		}
-		if err := c.setConditions(ctx, osdpl, res.Fingerprint,
-			condition(lcmv1alpha1.ConditionProgressing, true, "Applying", fmt.Sprintf("applying %d services", len(res.Services)))); err != nil {
+		return c.setConditions(ctx, osdpl, res.Fingerprint,
+			condition(lcmv1alpha1.ConditionProgressing, true, "Applying", fmt.Sprintf("applying %d services", len(res.Services))))
+	}
+	if !resuming || len(removed) > 0 {
+		if err := begin(); err != nil {
 			return err
 		}
 	}
@@ -113,6 +127,11 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 				return c.problem(ctx, w, osdpl, res.Fingerprint, err)
 			}
 		}
+		if slices.ContainsFunc(services, func(s render.Service) bool { return plan[s.Key] }) {
+			if err := begin(); err != nil {
+				return err
+			}
+		}
 		var mu sync.Mutex
 		var errs []error
 		var wg sync.WaitGroup
@@ -137,7 +156,13 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 			continue
 		}
 		if _, err := w.Update(ctx, func(s *lcmv1alpha1.LCMStatus) {
-			lcmState(s).LCMProgress = progress(applied, len(res.Services))
+			o := lcmState(s)
+			if resuming && progressDone(o.LCMProgress, len(res.Services)) >= applied {
+				// A resumed pass goes over the waves done before: the
+				// progress never goes back.
+				return
+			}
+			o.LCMProgress = progress(applied, len(res.Services))
 		}); err != nil {
 			return err
 		}

@@ -347,8 +347,14 @@ func waitStatus(t testing.TB, ns, name string, timeout time.Duration, ok func(*l
 // waitSyncs waits until the controller finished n successful syncs.
 func waitSyncs(t testing.TB, obs observed, n int) {
 	t.Helper()
+	waitSyncsOf(t, obs, "success", n)
+}
+
+// waitSyncsOf waits until the controller counted n syncs of result.
+func waitSyncsOf(t testing.TB, obs observed, result string, n int) {
+	t.Helper()
 	if err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		return obs.syncs(t, "success") >= n, nil
+		return obs.syncs(t, result) >= n, nil
 	}); err != nil {
 		t.Fatalf("the controller did not finish %d syncs: success %d, error %d, requeue %d", n, obs.syncs(t, "success"), obs.syncs(t, "error"), obs.syncs(t, "requeue"))
 	}

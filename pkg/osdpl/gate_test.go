@@ -43,7 +43,7 @@ func TestWavesWaitForHealth(t *testing.T) {
 	ns := "gated"
 	setup(t, ns)
 	rel := newMemReleases()
-	runWith(t, osdpl.Config{Namespace: ns, WaitHealthy: true, HealthDelay: 200 * time.Millisecond, HealthTimeout: 2 * time.Second}, rel)
+	_, obs := runObserved(t, osdpl.Config{Namespace: ns, WaitHealthy: true, HealthDelay: 200 * time.Millisecond, HealthTimeout: 2 * time.Second}, rel)
 	createOSDPL(t, ns, "lab")
 
 	// Wave 0 (database, messaging, memcached) is installed, then the
@@ -72,6 +72,12 @@ func TestWavesWaitForHealth(t *testing.T) {
 	if slices.Contains(rel.names(), ns+"/openstack-keystone") {
 		t.Fatal("identity installed while wave 0 is not Ready")
 	}
+	// Looking at the wait again (every 200 ms) writes nothing.
+	before, syncs := len(obs.writes.list()), obs.syncs(t, "requeue")
+	waitSyncsOf(t, obs, "requeue", syncs+3)
+	if w := obs.writes.list(); len(w) != before {
+		t.Errorf("a wait looked at again wrote: %v", w[before:])
+	}
 
 	// Wave 0 Ready (one component of rabbitmq not yet): still waiting.
 	setHealth(t, ns, map[string]map[string]lcmv1alpha1.ComponentHealth{
@@ -91,6 +97,16 @@ func TestWavesWaitForHealth(t *testing.T) {
 	})
 	if !slices.Contains(rel.names(), ns+"/openstack-keystone") {
 		t.Fatal("identity not installed once wave 0 is Ready")
+	}
+	if p := waitState(t, ns, "lab", lcmv1alpha1.StateWaiting, "").Status.OSDPL.LCMProgress; p != "4/4" {
+		t.Errorf("progress %s while waiting before APPLIED, want 4/4", p)
+	}
+	// Looked at again, this wait writes nothing either: the progress of
+	// the waves done before does not go back.
+	before, syncs = len(obs.writes.list()), obs.syncs(t, "requeue")
+	waitSyncsOf(t, obs, "requeue", syncs+3)
+	if w := obs.writes.list(); len(w) != before {
+		t.Errorf("the wait before APPLIED looked at again wrote: %v", w[before:])
 	}
 	setHealth(t, ns, map[string]map[string]lcmv1alpha1.ComponentHealth{"keystone": ready("api")})
 	waitState(t, ns, "lab", lcmv1alpha1.StateApplied, "")

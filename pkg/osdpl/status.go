@@ -247,6 +247,16 @@ func sortReverseWaves(svcs []string) {
 
 func progress(done, total int) string { return fmt.Sprintf("%d/%d", done, total) }
 
+// progressDone is the done count of a progress of total services (-1 when
+// it is not one).
+func progressDone(p string, total int) int {
+	var done, of int
+	if _, err := fmt.Sscanf(p, "%d/%d", &done, &of); err != nil || of != total {
+		return -1
+	}
+	return done
+}
+
 // timestamp is the original's str(datetime.utcnow()) format.
 func timestamp() string { return time.Now().UTC().Format("2006-01-02 15:04:05.000000") }
 
