@@ -60,7 +60,7 @@ spec:
 
 // run runs work under a runtime of component (no leader election) until
 // the test ends.
-func run(t *testing.T, env *testenv.Env, ns, component string, work func(ctx context.Context, rt *operator.Runtime) error) {
+func run(t testing.TB, env *testenv.Env, ns, component string, work func(ctx context.Context, rt *operator.Runtime) error) {
 	t.Helper()
 	opts := operator.NewOptions(component, 0)
 	opts.Namespace, opts.LeaderElect = ns, false
