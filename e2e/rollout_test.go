@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -84,7 +85,8 @@ func run(t testing.TB, env *testenv.Env, ns, component string, work func(ctx con
 // osdpl waits and does not install identity. Once the role is given they
 // roll out; identity is installed only after they are Ready, as the health
 // binary reports them, and the cloud ends APPLIED with every application
-// Ready. The time per wave is logged.
+// Ready. Held past the readiness timeout, the osdpl is Degraded with a
+// Warning, cleared by APPLIED. The time per wave is logged.
 func TestRolloutWaitsForHealth(t *testing.T) {
 	charts := testenv.SharedCharts(t)
 	env := testenv.New(t, testenv.Options{ControllerManager: true, Scheduler: true, Kwok: true, StartTimeout: 2 * time.Minute})
@@ -142,7 +144,7 @@ func TestRolloutWaitsForHealth(t *testing.T) {
 	run(t, env, ns, "health", func(ctx context.Context, rt *operator.Runtime) error { return health.Run(ctx, rt, time.Minute) })
 	run(t, env, ns, "osdpl", func(ctx context.Context, rt *operator.Runtime) error {
 		return osdpl.Run(ctx, rt, osdpl.Config{ImagesBaseURL: "reg.example", ControllerHost: "e2e",
-			WaitHealthy: true, HealthDelay: 500 * time.Millisecond},
+			WaitHealthy: true, HealthDelay: 500 * time.Millisecond, HealthTimeout: 2 * time.Second},
 			helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 5 * time.Minute})
 	})
 	var o lcmv1alpha1.OpenStackDeployment
@@ -177,6 +179,21 @@ func TestRolloutWaitsForHealth(t *testing.T) {
 		t.Fatal("keystone installed while the infrastructure cannot even be scheduled")
 	}
 	t.Logf("held %.1f s after the create: %s", held.Sub(start).Seconds(), last.Status.OSDPL.Cause)
+	// Held past the readiness timeout (2 s): Degraded, with a Warning.
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		o, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(o.Status.Conditions, lcmv1alpha1.ConditionDegraded)
+		return c != nil && c.Status == metav1.ConditionTrue && c.Reason == "NotHealthy" && strings.Contains(c.Message, "mariadb after 2s"), nil
+	}); err != nil {
+		t.Fatal("held past the readiness timeout, the osdpl is not Degraded naming mariadb")
+	}
+	events, err := kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "reason=NotHealthy"})
+	if err != nil || len(events.Items) == 0 || events.Items[0].Type != corev1.EventTypeWarning {
+		t.Errorf("no Warning NotHealthy Event: %v %v", events, err)
+	}
 	for i := range 2 {
 		patch := []byte(`{"metadata":{"labels":{"openstack-control-plane":"enabled"}}}`)
 		if _, err := kube.CoreV1().Nodes().Patch(ctx, fmt.Sprintf("node-%d", i), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
@@ -227,6 +244,9 @@ func TestRolloutWaitsForHealth(t *testing.T) {
 	}
 	if !health.ApplicationReady(last.Status.Health["keystone"]) {
 		t.Errorf("APPLIED while keystone is not Ready: %v", last.Status.Health["keystone"])
+	}
+	if o, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{}); err != nil || meta.IsStatusConditionTrue(o.Status.Conditions, lcmv1alpha1.ConditionDegraded) {
+		t.Errorf("still Degraded once APPLIED: %v", err)
 	}
 	var lines []string
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
