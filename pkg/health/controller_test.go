@@ -14,6 +14,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -458,5 +459,82 @@ func TestNovaCellSetupOnNewCompute(t *testing.T) {
 		if j.DeletionTimestamp == nil {
 			t.Errorf("Job %s left behind", j.Name)
 		}
+	}
+}
+
+// octavia-health-manager-default growing while not Ready (a new node whose
+// health manager cannot start) re-runs the completed
+// octavia-create-resources Job: deleted, then created again under the same
+// name from its own spec.
+func TestOctaviaResourcesRerunOnNewNode(t *testing.T) {
+	ns := "octavia"
+	cloud(t, ns)
+	ctx := context.Background()
+	role := map[string]string{"octavia-test": "enabled"}
+	if _, err := env.FakeNode(ctx, "oct-1", role); err != nil {
+		t.Fatal(err)
+	}
+	sel := map[string]string{"workload": "octavia-hm"}
+	ds := &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "octavia-health-manager-default", Labels: map[string]string{"application": "octavia", "component": "health-manager"}},
+		Spec: appsv1.DaemonSetSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: sel},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel}, Spec: corev1.PodSpec{
+				NodeSelector: role,
+				// More than a node has: never scheduled, so never Ready.
+				Containers: []corev1.Container{{Name: "c", Image: "example.invalid/octavia:1",
+					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100")}}}}}},
+		},
+	}
+	if _, err := kube.AppsV1().DaemonSets(ns).Create(ctx, ds, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitHealth(t, ns, 30*time.Second, "octavia health manager seen on one node", func(s *lcmv1alpha1.LCMStatus) bool {
+		h, ok := s.Health["octavia"]["health-manager-default"]
+		return ok && h.Generation >= 1 && h.Status == health.Unhealthy
+	})
+	job := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Name: health.OctaviaCreateResourcesJob, Labels: map[string]string{"application": "octavia", "component": "create-resources"}},
+		Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
+			NodeSelector: controlPlane, Containers: []corev1.Container{{Name: "c", Image: "example.invalid/octavia:1"}}}}},
+	}
+	first, err := kube.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := func(uid string) func(context.Context) (bool, error) {
+		return func(ctx context.Context) (bool, error) {
+			j, err := kube.BatchV1().Jobs(ns).Get(ctx, health.OctaviaCreateResourcesJob, metav1.GetOptions{})
+			if err != nil {
+				return false, nil
+			}
+			if uid != "" && string(j.UID) == uid {
+				return false, nil
+			}
+			for _, c := range j.Status.Conditions {
+				if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
+					return true, nil
+				}
+			}
+			return false, nil
+		}
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, complete("")); err != nil {
+		t.Fatal("the first octavia-create-resources Job did not complete")
+	}
+	if _, err := env.FakeNode(ctx, "oct-2", role); err != nil {
+		t.Fatal(err)
+	}
+	// Re-run: a Job of the same name, another UID, complete again.
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, complete(string(first.UID))); err != nil {
+		j, _ := kube.BatchV1().Jobs(ns).Get(ctx, health.OctaviaCreateResourcesJob, metav1.GetOptions{})
+		t.Fatalf("octavia-create-resources not re-run after the node was added: %+v", j)
+	}
+	again, err := kube.BatchV1().Jobs(ns).Get(ctx, health.OctaviaCreateResourcesJob, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Labels["component"] != "create-resources" || again.Spec.Template.Spec.Containers[0].Image != "example.invalid/octavia:1" {
+		t.Errorf("the re-run Job lost its labels or spec: %+v", again)
 	}
 }
