@@ -71,7 +71,7 @@ make --no-print-directory build
 go build -o "$WORK/localcluster" ./hack/localcluster
 KUBECTL="$ROCKOON_CACHE/k8s-v1.37.2/bin/kubectl"
 
-"$WORK/localcluster" --kwok --nodes 2 --volumes 16 --kubeconfig-out "$KUBECONFIG_FILE" 2>"$WORK/cluster.log" &
+"$WORK/localcluster" --kwok --nodes 2 --volumes 16 --pod-delay "${POD_DELAY:-2s}" --kubeconfig-out "$KUBECONFIG_FILE" 2>"$WORK/cluster.log" &
 pids+=($!)
 for _ in $(seq 1 240); do [[ -f "$KUBECONFIG_FILE" ]] && break; sleep 0.5; done
 [[ -f "$KUBECONFIG_FILE" ]] || { echo "demo: cluster did not start:"; tail -20 "$WORK/cluster.log"; exit 1; }

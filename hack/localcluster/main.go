@@ -21,6 +21,7 @@ func main() {
 	kwok := flag.Bool("kwok", false, "also run kube-scheduler and kwok with fake nodes")
 	nodes := flag.Int("nodes", 1, "fake nodes to create with --kwok")
 	volumes := flag.Int("volumes", 0, "PersistentVolumes of --storage-class to create (no provisioner runs here)")
+	podDelay := flag.Duration("pod-delay", 0, "with --kwok: how long a pod takes to become Ready, or a Job's pod to complete (0: at once)")
 	class := flag.String("storage-class", "local-path", "storage class of --volumes")
 	crds := flag.String("crds", "", "CRD directory (default: the repository's deploy/crds)")
 	gateway := flag.Bool("gateway-crds", true, "also install the Gateway API and Envoy Gateway CRDs (the app-gateway chart's objects; hack/build-cluster-bins.sh gateway-crds)")
@@ -28,7 +29,7 @@ func main() {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	opts := testenv.Options{ControllerManager: true, Scheduler: *kwok, Kwok: *kwok, Output: os.Stderr, StartTimeout: 2 * time.Minute}
+	opts := testenv.Options{ControllerManager: true, Scheduler: *kwok, Kwok: *kwok, KwokPodDelay: *podDelay, Output: os.Stderr, StartTimeout: 2 * time.Minute}
 	if *crds != "" {
 		opts.CRDDirs = []string{*crds}
 	}

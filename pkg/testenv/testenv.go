@@ -48,6 +48,11 @@ type Options struct {
 	// Ready, so that workloads really roll out without a container runtime.
 	// Use it with ControllerManager and Scheduler; FakeNode creates a node.
 	Kwok bool
+	// KwokPodDelay is how long kwok takes to make a pod Ready, and a Job's
+	// pod complete (up to a quarter more, jittered): zero (the default,
+	// for tests) does it at once; a few seconds makes a demo's rollout
+	// look like a real one.
+	KwokPodDelay time.Duration
 	// Output receives the processes' logs; default: discarded (the tail is
 	// kept for error messages). Set ROCKOON_TESTENV_VERBOSE=1 for stderr.
 	Output io.Writer
@@ -333,6 +338,11 @@ func (e *Env) startKwok(ctx context.Context, opts Options) error {
 	if err != nil || len(stages) == 0 {
 		return fmt.Errorf("kwok stages not found beside %s: rebuild it with hack/build-cluster-bins.sh kwok", bin)
 	}
+	if opts.KwokPodDelay > 0 {
+		if stages, err = delayedStages(stages, e.Dir, opts.KwokPodDelay); err != nil {
+			return err
+		}
+	}
 	ports, err := freePorts(1)
 	if err != nil {
 		return err
@@ -345,6 +355,35 @@ func (e *Env) startKwok(ctx context.Context, opts Options) error {
 		"--cidr=10.244.0.0/16",
 		"--node-ip=127.0.0.1",
 	}, fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[0]), http.DefaultClient)
+}
+
+// delayedStages copies the pod stages into dir with a delay before kwok
+// acts (the Stage's spec.delay), and returns the stage files to use.
+func delayedStages(stages []string, dir string, delay time.Duration) ([]string, error) {
+	out := make([]string, 0, len(stages))
+	for _, path := range stages {
+		base := filepath.Base(path)
+		if base != "pod-ready.yaml" && base != "pod-complete.yaml" {
+			out = append(out, path)
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		text := string(data)
+		if !strings.Contains(text, "\n  next:\n") || strings.Contains(text, "\n  delay:\n") {
+			return nil, fmt.Errorf("kwok stage %s: no spec.next to put a delay before, or a delay already", path)
+		}
+		text = strings.Replace(text, "\n  next:\n", fmt.Sprintf("\n  delay:\n    durationMilliseconds: %d\n    jitterDurationMilliseconds: %d\n  next:\n",
+			delay.Milliseconds(), (delay + delay/4).Milliseconds()), 1)
+		dst := filepath.Join(dir, "kwok-"+base)
+		if err := os.WriteFile(dst, []byte(text), 0o600); err != nil {
+			return nil, err
+		}
+		out = append(out, dst)
+	}
+	return out, nil
 }
 
 // KwokNodeAnnotation marks the nodes kwok manages.

@@ -127,3 +127,49 @@ func TestFullClusterRollsOutDeployment(t *testing.T) {
 		t.Fatalf("deployment did not become ready: %v", err)
 	}
 }
+
+// With KwokPodDelay a pod becomes Ready only after the delay (read from
+// the API's own timestamps: the pod's creation and its Ready transition).
+func TestKwokPodDelay(t *testing.T) {
+	env := testenv.New(t, testenv.Options{NoCRDs: true, ControllerManager: true, Scheduler: true, Kwok: true, KwokPodDelay: 3 * time.Second})
+	ctx := context.Background()
+	if _, err := env.FakeNode(ctx, "slow-1", map[string]string{"role": "slow"}); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(env.Config)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "slow", Namespace: "default"},
+		Spec: corev1.PodSpec{NodeSelector: map[string]string{"role": "slow"},
+			Containers: []corev1.Container{{Name: "c", Image: "example.invalid/slow:1"}}},
+	}
+	if _, err := kube.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got *corev1.Pod
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		p, err := kube.CoreV1().Pods("default").Get(ctx, "slow", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		got = p
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("pod not Ready: %+v", got.Status)
+	}
+	var readyAt metav1.Time
+	for _, c := range got.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			readyAt = c.LastTransitionTime
+		}
+	}
+	// Timestamps have a resolution of a second.
+	if d := readyAt.Sub(got.CreationTimestamp.Time); d < 2*time.Second {
+		t.Errorf("pod Ready %s after its creation, want at least the 3 s delay (less a second of resolution)", d)
+	}
+}
