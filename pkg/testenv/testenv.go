@@ -376,7 +376,7 @@ func delayedStages(stages []string, dir string, delay time.Duration) ([]string, 
 			return nil, fmt.Errorf("kwok stage %s: no spec.next to put a delay before, or a delay already", path)
 		}
 		text = strings.Replace(text, "\n  next:\n", fmt.Sprintf("\n  delay:\n    durationMilliseconds: %d\n    jitterDurationMilliseconds: %d\n  next:\n",
-			delay.Milliseconds(), (delay + delay/4).Milliseconds()), 1)
+			delay.Milliseconds(), (delay+delay/4).Milliseconds()), 1)
 		dst := filepath.Join(dir, "kwok-"+base)
 		if err := os.WriteFile(dst, []byte(text), 0o600); err != nil {
 			return nil, err
