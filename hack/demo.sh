@@ -23,7 +23,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
+# Ctrl-C is how the demo is stopped: a clean exit.
+trap 'exit 0' INT
 trap 'exit 143' TERM
 
 # supervise NAME ARGS...: runs bin/NAME ARGS... in the background as the
@@ -47,7 +48,9 @@ supervise() {
     backoff=1 restarts=0
     while :; do
       started=$SECONDS
-      "bin/$name" "$@" 2>>"$WORK/$name.log" &
+      # Its own session: a Ctrl-C reaches the script, which stops the
+      # supervisors, not the binaries directly (no spurious restart).
+      setsid "bin/$name" "$@" 2>>"$WORK/$name.log" &
       rc=0; wait $! 2>/dev/null || rc=$?   # (2>/dev/null: not bash's own "Killed" line)
       how="code $rc"
       if (( rc > 128 )); then how+=", signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"; fi
