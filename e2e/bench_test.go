@@ -12,14 +12,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
-	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/health"
-	"rockoon.dev/rockoon/pkg/helm"
-	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/osdpl"
 	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/testenv"
@@ -53,31 +49,11 @@ func BenchmarkCorePresetRolloutGated(b *testing.B) {
 	var total time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		env := testenv.New(b, testenv.Options{ControllerManager: true, Scheduler: true, Kwok: true, GatewayCRDs: true, StartTimeout: 2 * time.Minute})
-		ctx := context.Background()
-		kube := kubernetes.NewForConfigOrDie(env.Config)
-		lcm := versioned.NewForConfigOrDie(env.Config)
-		for i := range 2 {
-			if _, err := env.FakeNode(ctx, fmt.Sprintf("node-%d", i), roles); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := env.LocalVolumes(ctx, "local-path", 16); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-			b.Fatal(err)
-		}
 		sec := secret.DeepCopy()
 		sec.Namespace = ns
-		if _, err := kube.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
-			b.Fatal(err)
-		}
-		run(b, env, ns, "health", func(ctx context.Context, rt *operator.Runtime) error { return health.Run(ctx, rt, time.Minute) })
-		run(b, env, ns, "osdpl", func(ctx context.Context, rt *operator.Runtime) error {
-			return osdpl.Run(ctx, rt, osdpl.Config{ImagesBaseURL: "reg.example", ControllerHost: "bench", WaitHealthy: true, HealthDelay: 500 * time.Millisecond},
-				helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 5 * time.Minute, MaxParallel: 4})
-		})
+		env, kube, lcm := cluster(b, testenv.Options{GatewayCRDs: true}, roles, ns, sec)
+		ctx := context.Background()
+		runBinaries(b, env, ns, charts, osdpl.Config{ControllerHost: "bench"})
 		obj := o.DeepCopy()
 		obj.Namespace = ns
 		b.StartTimer()

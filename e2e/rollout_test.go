@@ -79,6 +79,46 @@ func run(t testing.TB, env *testenv.Env, ns, component string, work func(ctx con
 	})
 }
 
+// cluster starts a kwok cluster (opts plus controller-manager, scheduler
+// and kwok) with two fake nodes of nodeRoles, 16 local volumes of the
+// class the specs name, namespace ns and the Secrets of the cloud.
+func cluster(tb testing.TB, opts testenv.Options, nodeRoles map[string]string, ns string, secrets ...*corev1.Secret) (*testenv.Env, kubernetes.Interface, versioned.Interface) {
+	tb.Helper()
+	opts.ControllerManager, opts.Scheduler, opts.Kwok, opts.StartTimeout = true, true, true, 2*time.Minute
+	env := testenv.New(tb, opts)
+	ctx := context.Background()
+	kube := kubernetes.NewForConfigOrDie(env.Config)
+	for i := range 2 {
+		if _, err := env.FakeNode(ctx, fmt.Sprintf("node-%d", i), nodeRoles); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	// No provisioner runs here: claims bind to pre-created volumes.
+	if err := env.LocalVolumes(ctx, "local-path", 16); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	for _, s := range secrets {
+		if _, err := kube.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return env, kube, versioned.NewForConfigOrDie(env.Config)
+}
+
+// runBinaries runs the health binary's and osdpl's work (waves gated on
+// health, looked at every 0.5 s; cfg adds to it) over the real charts.
+func runBinaries(tb testing.TB, env *testenv.Env, ns, charts string, cfg osdpl.Config) {
+	tb.Helper()
+	cfg.ImagesBaseURL, cfg.WaitHealthy, cfg.HealthDelay = "reg.example", true, 500*time.Millisecond
+	run(tb, env, ns, "health", func(ctx context.Context, rt *operator.Runtime) error { return health.Run(ctx, rt, time.Minute) })
+	run(tb, env, ns, "osdpl", func(ctx context.Context, rt *operator.Runtime) error {
+		return osdpl.Run(ctx, rt, cfg, helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 5 * time.Minute, MaxParallel: 4})
+	})
+}
+
 // TestRolloutWaitsForHealth: osdpl and health on a kwok cluster with the
 // real charts. The infrastructure wave's workloads (MariaDB, RabbitMQ,
 // memcached) are held unschedulable (no node has the control plane role):
@@ -89,35 +129,17 @@ func run(t testing.TB, env *testenv.Env, ns, component string, work func(ctx con
 // Warning, cleared by APPLIED. The time per wave is logged.
 func TestRolloutWaitsForHealth(t *testing.T) {
 	charts := testenv.SharedCharts(t)
-	env := testenv.New(t, testenv.Options{ControllerManager: true, Scheduler: true, Kwok: true, StartTimeout: 2 * time.Minute})
-	ctx := context.Background()
-	kube := kubernetes.NewForConfigOrDie(env.Config)
-	lcm := versioned.NewForConfigOrDie(env.Config)
 	// The control plane role is given later: until then the
 	// infrastructure's pods cannot be scheduled.
 	workers := maps.Clone(roles)
 	delete(workers, "openstack-control-plane")
-	for i := range 2 {
-		if _, err := env.FakeNode(ctx, fmt.Sprintf("node-%d", i), workers); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Local volumes: pre-created volumes of the storage class the spec
-	// names (no provisioner runs here).
-	if err := env.LocalVolumes(ctx, "local-path", 8); err != nil {
-		t.Fatal(err)
-	}
 	ns := "openstack"
-	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	tls := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "lab-tls", Labels: map[string]string{lcmv1alpha1.OSDPLSecretLabel: "true"}},
 		Data:       map[string][]byte{"ca_cert": []byte("CA"), "api_cert": []byte("CRT"), "api_key": []byte("KEY")},
 	}
-	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, tls, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	env, kube, lcm := cluster(t, testenv.Options{}, workers, ns, tls)
+	ctx := context.Background()
 
 	// Every release installed, and when: the Helm records.
 	var mu sync.Mutex
@@ -141,12 +163,7 @@ func TestRolloutWaitsForHealth(t *testing.T) {
 	// The health of the infrastructure applications, first seen Ready.
 	readyAt := map[string]time.Time{}
 
-	run(t, env, ns, "health", func(ctx context.Context, rt *operator.Runtime) error { return health.Run(ctx, rt, time.Minute) })
-	run(t, env, ns, "osdpl", func(ctx context.Context, rt *operator.Runtime) error {
-		return osdpl.Run(ctx, rt, osdpl.Config{ImagesBaseURL: "reg.example", ControllerHost: "e2e",
-			WaitHealthy: true, HealthDelay: 500 * time.Millisecond, HealthTimeout: 2 * time.Second},
-			helm.Options{ChartsDir: charts, DisableHooks: true, Timeout: 5 * time.Minute})
-	})
+	runBinaries(t, env, ns, charts, osdpl.Config{ControllerHost: "e2e", HealthTimeout: 2 * time.Second})
 	var o lcmv1alpha1.OpenStackDeployment
 	if err := yaml.Unmarshal([]byte(spec), &o); err != nil {
 		t.Fatal(err)

@@ -10,17 +10,27 @@ import (
 // alphabet is [a-zA-Z0-9] without "o" and "O", as the original's passwords.
 const alphabet = "abcdefghijklmnpqrstuvwxyzABCDEFGHIJKLMNPQRSTUVWXYZ0123456789"
 
+// lowerAlphabet is [a-z0-9] without "o", as the original's random object
+// name suffixes.
+const lowerAlphabet = "abcdefghijklmnpqrstuvwxyz0123456789"
+
 // Password returns n characters drawn uniformly from the alphabet with a
 // cryptographic random source.
-func Password(n int) string {
-	max := big.NewInt(int64(len(alphabet)))
+func Password(n int) string { return draw(alphabet, n) }
+
+// NameSuffix returns n characters of [a-z0-9] without "o" (valid in object
+// names), as the original's suffixes of the Jobs it starts.
+func NameSuffix(n int) string { return draw(lowerAlphabet, n) }
+
+func draw(from string, n int) string {
+	max := big.NewInt(int64(len(from)))
 	b := make([]byte, n)
 	for i := range b {
 		k, err := rand.Int(rand.Reader, max)
 		if err != nil {
 			panic(fmt.Sprintf("crypto/rand: %v", err)) // the kernel's RNG does not fail
 		}
-		b[i] = alphabet[k.Int64()]
+		b[i] = from[k.Int64()]
 	}
 	return string(b)
 }

@@ -81,3 +81,12 @@ func TestServicePasswordsShape(t *testing.T) {
 		t.Errorf("identity accounts: %v", got)
 	}
 }
+
+func TestNameSuffixIsLowercaseWithoutO(t *testing.T) {
+	for range 200 {
+		s := NameSuffix(10)
+		if len(s) != 10 || strings.ContainsAny(s, "oABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+			t.Fatalf("NameSuffix(10) = %q: want 10 of [a-z0-9] without o", s)
+		}
+	}
+}

@@ -134,6 +134,20 @@ func deployment(name, app, component string, replicas int32, nodeSelector map[st
 	}
 }
 
+// daemonSet is a DaemonSet of application/component on the nodes of
+// nodeSelector.
+func daemonSet(name, app, component string, nodeSelector map[string]string) *appsv1.DaemonSet {
+	sel := map[string]string{"workload": name}
+	return &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"application": app, "component": component}},
+		Spec: appsv1.DaemonSetSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: sel},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel}, Spec: corev1.PodSpec{
+				NodeSelector: nodeSelector, Containers: []corev1.Container{{Name: "c", Image: "example.invalid/" + app + ":1"}}}},
+		},
+	}
+}
+
 var controlPlane = map[string]string{"openstack-control-plane": "enabled"}
 
 // waitHealth polls the osdplst until ok holds.
@@ -198,15 +212,7 @@ func TestHealthFollowsRollouts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sel := map[string]string{"workload": "ovs"}
-	ds := &appsv1.DaemonSet{
-		ObjectMeta: metav1.ObjectMeta{Name: "openvswitch-vswitchd", Labels: map[string]string{"application": "openvswitch", "component": "openvswitch-vswitchd"}},
-		Spec: appsv1.DaemonSetSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: sel},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel}, Spec: corev1.PodSpec{
-				NodeSelector: controlPlane, Containers: []corev1.Container{{Name: "c", Image: "example.invalid/ovs:1"}}}},
-		},
-	}
+	ds := daemonSet("openvswitch-vswitchd", "openvswitch", "openvswitch-vswitchd", controlPlane)
 	if _, err := apps.DaemonSets(ns).Create(ctx, ds, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -378,15 +384,7 @@ func TestNovaCellSetupOnNewCompute(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer jobs.Stop()
-	sel := map[string]string{"workload": "nova-compute"}
-	ds := &appsv1.DaemonSet{
-		ObjectMeta: metav1.ObjectMeta{Name: "nova-compute-default", Labels: map[string]string{"application": "nova", "component": "compute"}},
-		Spec: appsv1.DaemonSetSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: sel},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel}, Spec: corev1.PodSpec{
-				NodeSelector: computes, Containers: []corev1.Container{{Name: "c", Image: "example.invalid/nova:1"}}}},
-		},
-	}
+	ds := daemonSet("nova-compute-default", "nova", "compute", computes)
 	if _, err := kube.AppsV1().DaemonSets(ns).Create(ctx, ds, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -474,18 +472,9 @@ func TestOctaviaResourcesRerunOnNewNode(t *testing.T) {
 	if _, err := env.FakeNode(ctx, "oct-1", role); err != nil {
 		t.Fatal(err)
 	}
-	sel := map[string]string{"workload": "octavia-hm"}
-	ds := &appsv1.DaemonSet{
-		ObjectMeta: metav1.ObjectMeta{Name: "octavia-health-manager-default", Labels: map[string]string{"application": "octavia", "component": "health-manager"}},
-		Spec: appsv1.DaemonSetSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: sel},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel}, Spec: corev1.PodSpec{
-				NodeSelector: role,
-				// More than a node has: never scheduled, so never Ready.
-				Containers: []corev1.Container{{Name: "c", Image: "example.invalid/octavia:1",
-					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100")}}}}}},
-		},
-	}
+	ds := daemonSet("octavia-health-manager-default", "octavia", "health-manager", role)
+	// More than a node has: never scheduled, so never Ready.
+	ds.Spec.Template.Spec.Containers[0].Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100")}
 	if _, err := kube.AppsV1().DaemonSets(ns).Create(ctx, ds, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

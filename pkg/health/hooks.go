@@ -2,9 +2,7 @@ package health
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"math/big"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -15,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 
+	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/operator"
 )
 
@@ -98,7 +97,7 @@ func (c *Controller) novaCellSetup(ctx context.Context) error {
 	}
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:        NovaCellSetupCronJob + "-" + suffix(10),
+			Name:        NovaCellSetupCronJob + "-" + credentials.NameSuffix(10),
 			Namespace:   c.cfg.Namespace,
 			Labels:      cj.Spec.JobTemplate.Labels,
 			Annotations: cj.Spec.JobTemplate.Annotations,
@@ -221,19 +220,4 @@ func jobFinished(job *batchv1.Job, typ batchv1.JobConditionType) bool {
 		}
 	}
 	return false
-}
-
-// suffix is n random characters of [a-z0-9] without 'o' (the original's
-// Job names).
-func suffix(n int) string {
-	const alphabet = "abcdefghijklmnpqrstuvwxyz0123456789"
-	b := make([]byte, n)
-	for i := range b {
-		x, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		if err != nil {
-			panic(err)
-		}
-		b[i] = alphabet[x.Int64()]
-	}
-	return string(b)
 }

@@ -121,13 +121,14 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if c.cfg.WaitHealthy && wave > 0 && slices.ContainsFunc(services, func(s render.Service) bool { return plan[s.Key] }) {
-			// Only a wave that changes something waits for the earlier ones.
-			if err := c.waitHealthy(ctx, osdpl, in.Spec, res, wave); err != nil {
-				return c.problem(ctx, w, osdpl, res.Fingerprint, err)
-			}
-		}
+		// Only a wave that changes something waits for the earlier ones
+		// and marks the pass APPLYING.
 		if slices.ContainsFunc(services, func(s render.Service) bool { return plan[s.Key] }) {
+			if c.cfg.WaitHealthy && wave > 0 {
+				if err := c.waitHealthy(ctx, osdpl, in.Spec, res, wave); err != nil {
+					return c.problem(ctx, w, osdpl, res.Fingerprint, err)
+				}
+			}
 			if err := begin(); err != nil {
 				return err
 			}
@@ -157,9 +158,9 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		}
 		if _, err := w.Update(ctx, func(s *lcmv1alpha1.LCMStatus) {
 			o := lcmState(s)
-			if resuming && progressDone(o.LCMProgress, len(res.Services)) >= applied {
+			if progressDone(o.LCMProgress, len(res.Services)) >= applied {
 				// A resumed pass goes over the waves done before: the
-				// progress never goes back.
+				// progress never goes back (a new pass starts it at 0).
 				return
 			}
 			o.LCMProgress = progress(applied, len(res.Services))

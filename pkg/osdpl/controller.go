@@ -211,10 +211,11 @@ func (c *Controller) sync(ctx context.Context, ref cache.ObjectName) error {
 
 // active is the OpenStackDeployment the controller serves in a namespace:
 // the one already served (it carries the finalizer, which only the served
-// one gets, and was not refused as a duplicate), else the oldest, then the first by UID, among those not being
-// deleted. Once chosen it stays chosen: a later one, even created in the
-// same second (creation timestamps have a resolution of a second), never
-// displaces it. Others are refused.
+// one gets, and was not refused as a duplicate), else the oldest, then the
+// first by UID, among those not being deleted. Once chosen it stays
+// chosen: a later one, even created in the same second (creation
+// timestamps have a resolution of a second), never displaces it. Others
+// are refused.
 func (c *Controller) active(ns string) (*lcmv1alpha1.OpenStackDeployment, error) {
 	all, err := c.lister.OpenStackDeployments(ns).List(labels.Everything())
 	if err != nil {

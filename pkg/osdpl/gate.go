@@ -17,26 +17,33 @@ import (
 	"rockoon.dev/rockoon/pkg/render"
 )
 
-// readinessWaits remembers since when each application has been awaited,
-// per osdpl and fingerprint (a new edit starts the clocks anew). A restart
-// starts them anew too: at worst a timeout is reported later.
+// readinessWaits remembers since when each application of an osdpl has
+// been awaited, and for which fingerprint: a new edit starts its clock
+// anew (one entry per application, whatever the edits). A restart starts
+// them anew too: at worst a timeout is reported later.
 type readinessWaits struct {
 	mu    sync.Mutex
-	since map[string]time.Time
+	since map[string]awaited
 }
 
-func (r *readinessWaits) start(key string) time.Time {
+type awaited struct {
+	fingerprint string
+	since       time.Time
+}
+
+// start returns since when key has been awaited for fingerprint.
+func (r *readinessWaits) start(key, fingerprint string) time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.since == nil {
-		r.since = map[string]time.Time{}
+		r.since = map[string]awaited{}
 	}
-	t, ok := r.since[key]
-	if !ok {
-		t = time.Now()
-		r.since[key] = t
+	a, ok := r.since[key]
+	if !ok || a.fingerprint != fingerprint {
+		a = awaited{fingerprint: fingerprint, since: time.Now()}
+		r.since[key] = a
 	}
-	return t
+	return a.since
 }
 
 func (r *readinessWaits) clear(key string) {
@@ -69,7 +76,7 @@ func (c *Controller) waitHealthy(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 				continue
 			}
 			seen[app] = true
-			key := string(osdpl.UID) + "/" + res.Fingerprint + "/" + app
+			key := string(osdpl.UID) + "/" + app
 			if health.ApplicationReady(st.Status.Health[app]) {
 				c.waits.clear(key)
 				continue
@@ -79,7 +86,7 @@ func (c *Controller) waitHealthy(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 			if after == 0 || delay < after {
 				after = delay
 			}
-			if time.Since(c.waits.start(key)) > timeout {
+			if time.Since(c.waits.start(key, res.Fingerprint)) > timeout {
 				late = append(late, fmt.Sprintf("%s after %s", app, timeout))
 			}
 		}
