@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -226,6 +230,27 @@ func TestKillDuringRolloutResumes(t *testing.T) {
 		if credentialData(t, kube, ns)[k] != v {
 			t.Errorf("credential %s changed across the kills", k)
 		}
+	}
+	// `osdpl render` of the same object against the same cluster selects
+	// exactly the releases the controller installed.
+	file := filepath.Join(t.TempDir(), "lab.yaml")
+	if err := os.WriteFile(file, []byte(killSpec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := execute(t, "render", "-f", file, "-n", ns, "--kubeconfig", env.KubeconfigPath, "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []releaseDoc
+	if err := json.Unmarshal([]byte(out), &docs); err != nil {
+		t.Fatal(err)
+	}
+	var rendered []string
+	for _, d := range docs {
+		rendered = append(rendered, d.Release)
+	}
+	if installed := slices.Sorted(maps.Keys(latest)); !slices.Equal(slices.Sorted(slices.Values(rendered)), installed) {
+		t.Errorf("osdpl render selects releases %v, the controller installed %v", rendered, installed)
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/redact"
 	"rockoon.dev/rockoon/pkg/testenv"
@@ -63,8 +65,9 @@ func TestRenderIsDeterministicAndOffline(t *testing.T) {
 	}
 	// The demo's services (the core preset) in waves, by service key within
 	// a wave: infrastructure, identity, image/networking/placement, then
-	// compute and dashboard.
-	want := []string{"openstack-app-gateway", "etcd", "openstack-mariadb", "ingress-openstack", "openstack-memcached", "openstack-rabbitmq",
+	// compute and dashboard. Not the legacy ingress: as the controller, a
+	// cloud that does not have it yet gets none (app-gateway serves it).
+	want := []string{"openstack-app-gateway", "etcd", "openstack-mariadb", "openstack-memcached", "openstack-rabbitmq",
 		"openstack-keystone", "openstack-glance", "openstack-openvswitch", "openstack-neutron", "openstack-placement",
 		"openstack-libvirt", "openstack-nova", "openstack-horizon"}
 	if !slices.Equal(names, want) {
@@ -163,5 +166,59 @@ func TestValueDiffMasksSecrets(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("without redaction, lacks %q:\n%s", w, got)
 		}
+	}
+}
+
+// TestRenderSelectsAsTheController: with --kubeconfig, render applies the
+// controller's selection rules to the cluster's state: the legacy ingress
+// only once the cloud has it (its OpenStackDeploymentStatus says so), and
+// nothing at all while a database restore is requested.
+func TestRenderSelectsAsTheController(t *testing.T) {
+	env := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	kube := kubernetes.NewForConfigOrDie(env.Config)
+	lcm := versioned.NewForConfigOrDie(env.Config)
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openstack"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	releases := func(args ...string) []string {
+		t.Helper()
+		out, err := execute(t, append([]string{"render", "-o", "json", "--kubeconfig", env.KubeconfigPath}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []releaseDoc
+		if err := json.Unmarshal([]byte(out), &docs); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, d := range docs {
+			names = append(names, d.Release)
+		}
+		return names
+	}
+	if got := releases("-f", "../../examples/demo.yaml"); slices.Contains(got, "ingress-openstack") {
+		t.Errorf("a new cloud gets the legacy ingress: %v", got)
+	}
+	st := &lcmv1alpha1.OpenStackDeploymentStatus{ObjectMeta: metav1.ObjectMeta{Name: "demo", Namespace: "openstack"}}
+	created, err := lcm.LcmV1alpha1().OpenStackDeploymentStatus("openstack").Create(ctx, st, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created.Status.Services = map[string]lcmv1alpha1.ServiceState{"ingress": {}}
+	if _, err := lcm.LcmV1alpha1().OpenStackDeploymentStatus("openstack").Update(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := releases("-f", "../../examples/demo.yaml"); !slices.Contains(got, "ingress-openstack") {
+		t.Errorf("a cloud that has the legacy ingress loses it: %v", got)
+	}
+	restore := filepath.Join(t.TempDir(), "restore.yaml")
+	src, _ := os.ReadFile("../../examples/demo.yaml")
+	src = append(src, []byte("  services:\n    database:\n      mariadb:\n        values:\n          manifests: {job_mariadb_phy_restore: true}\n")...)
+	if err := os.WriteFile(restore, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := execute(t, "render", "-f", restore, "--kubeconfig", env.KubeconfigPath); err == nil || !strings.Contains(err.Error(), "job_mariadb_phy_restore") {
+		t.Errorf("render during a database restore: %v, want the restore refusal", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/ceph"
+	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/redact"
@@ -194,44 +196,44 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 	if err != nil {
 		return nil, "", nil, err
 	}
-	in := render.Input{Spec: spec, Namespace: ns, ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL}
+	src := render.Sources{CephSharedNamespace: o.cephSharedNamespace, ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL}
 	store := &recordingStore{Store: render.PlaceholderStore{}}
 	r := &render.Renderer{Templates: templates.New(), Store: store}
+	ingressInstalled := false
 	if o.kubeconfig != "" {
-		kube, err := kubeClient(o.kubeconfig)
+		cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
 		if err != nil {
 			return nil, "", nil, err
 		}
-		store.Store = render.ReadOnlyStore{Client: kube, Namespace: ns}
-		list, err := kube.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: lcmv1alpha1.OSDPLSecretLabel + "=true"})
+		cfg.UserAgent = "rockoon-osdpl-cli"
+		if src.Kube, err = kubernetes.NewForConfig(cfg); err != nil {
+			return nil, "", nil, err
+		}
+		lcm, err := versioned.NewForConfig(cfg)
 		if err != nil {
 			return nil, "", nil, err
 		}
-		for _, s := range list.Items {
-			if _, inFile := secrets[s.Name]; !inFile {
-				secrets[s.Name] = s.Data
-			}
-		}
-		if o.cephKeys == nil {
-			s, err := kube.CoreV1().Secrets(o.cephSharedNamespace).Get(ctx, ceph.KeysSecret, metav1.GetOptions{})
-			switch {
-			case apierrors.IsNotFound(err):
-				// No Ceph in this cluster (yet), as the controller sees it.
-			case err != nil:
-				return nil, "", nil, fmt.Errorf("reading Secret %s/%s: %w", o.cephSharedNamespace, ceph.KeysSecret, err)
-			default:
-				o.cephKeys = s.Data
-			}
-		}
-		if cm, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, name+"-artifacts", metav1.GetOptions{}); err == nil {
-			if doc, ok := cm.Data[fmt.Sprint(spec["openstack_version"])]; ok {
-				if err := yaml.Unmarshal([]byte(doc), &in.ArtifactOverrides); err != nil {
-					return nil, "", nil, fmt.Errorf("ConfigMap %s-artifacts: %w", name, err)
-				}
-			}
+		store.Store = render.ReadOnlyStore{Client: src.Kube, Namespace: ns}
+		st, err := lcm.LcmV1alpha1().OpenStackDeploymentStatus(ns).Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			return nil, "", nil, fmt.Errorf("reading OpenStackDeploymentStatus %s/%s: %w", ns, name, err)
+		default:
+			_, ingressInstalled = st.Status.Services["ingress"]
 		}
 	}
+	// The controller's own input gathering; what the file holds wins.
+	in, err := src.Gather(ctx, name, ns, spec)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	maps.Copy(in.Secrets, secrets)
+	secrets = in.Secrets
 	in.Secrets = render.PlaceholderSecrets(spec, secrets)
+	if err := render.CheckApplicable(spec); err != nil {
+		return nil, "", nil, err
+	}
 	switch {
 	case o.cephKeys != nil:
 		if in.CephKeys, err = ceph.ParseKeys(o.cephKeys); err != nil {
@@ -245,6 +247,7 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 	if err != nil {
 		return nil, "", nil, err
 	}
+	res.Services = render.Managed(res.MSpec, ingressInstalled, res.Services)
 	if len(res.Untemplated) > 0 {
 		fmt.Fprintf(warn, "note: services without a template in this version, not rendered: %s\n", strings.Join(res.Untemplated, ", "))
 	}
@@ -259,15 +262,6 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 		}
 	}
 	return res, ns, known, nil
-}
-
-func kubeClient(kubeconfig string) (kubernetes.Interface, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	cfg.UserAgent = "rockoon-osdpl-cli"
-	return kubernetes.NewForConfig(cfg)
 }
 
 // releaseDoc is one rendered release as printed.

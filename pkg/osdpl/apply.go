@@ -14,7 +14,6 @@ import (
 	"k8s.io/klog/v2"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
-	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/osdplst"
 	"rockoon.dev/rockoon/pkg/render"
 )
@@ -40,11 +39,8 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	if err != nil {
 		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}
-	if restore, _ := layering.Get(in.Spec, "services", "database", "mariadb", "values", "manifests", "job_mariadb_phy_restore").(bool); restore {
-		// As the original: nothing is applied while a database restore is
-		// requested, so that no upgrade re-runs the restore Job over a
-		// live database.
-		return c.problem(ctx, w, osdpl, "", errPermanent{errors.New("spec.services.database.mariadb.values.manifests.job_mariadb_phy_restore is true: finish the database restore and set it to false; nothing is applied meanwhile")})
+	if err := render.CheckApplicable(in.Spec); err != nil {
+		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}
 	guard, err := c.restoreCredentials(ctx, osdpl, st, in)
 	if err != nil {
@@ -55,7 +51,8 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}
 	logger.V(2).Info("Rendered", "fingerprint", res.Fingerprint, "services", len(res.Services), "untemplated", res.Untemplated)
-	res.Services = ingressManaged(in.Spec, st, res.Services)
+	_, ingressInstalled := st.Status.Services["ingress"]
+	res.Services = render.Managed(in.Spec, ingressInstalled, res.Services)
 
 	removed := removedServices(st, res)
 	plan, err := c.plan(ctx, st, res.Services)

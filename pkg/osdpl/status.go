@@ -62,7 +62,7 @@ func classifyRender(err error) error {
 	var tce *layering.TypeConflictError
 	var te *templates.Error
 	switch {
-	case errors.As(err, &tce), errors.As(err, &te):
+	case errors.As(err, &tce), errors.As(err, &te), errors.Is(err, render.ErrInvalidInput):
 		return errPermanent{err}
 	case errors.Is(err, ceph.ErrMalformed):
 		// Shown on the object, retried: the Ceph side rewrites the Secret.

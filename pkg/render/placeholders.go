@@ -35,7 +35,7 @@ func PlaceholderSecrets(spec map[string]any, have map[string]map[string][]byte) 
 					out[name] = map[string][]byte{}
 				}
 				if _, ok := out[name][key]; !ok {
-					out[name][key] = []byte("PLACEHOLDER:" + name + "/" + key)
+					out[name][key] = []byte(placeholderPrefix + name + "/" + key)
 				}
 				continue
 			}

@@ -371,7 +371,7 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		if err != nil {
 			return fmt.Errorf("Ceph keyring Secret %s: %w", spec.Name, err)
 		}
-		if string(got["key"]) != key {
+		if string(got["key"]) != key && !IsPlaceholder(string(got["key"])) {
 			logger.Info("Ceph key changed in the exchange Secret but the keyring Secret keeps the first one (as the original); update or delete it to propagate", "secret", spec.Name)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -105,6 +106,12 @@ func (s ReadOnlyStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[
 	return out, nil
 }
 
+// placeholderPrefix starts every placeholder value.
+const placeholderPrefix = "PLACEHOLDER:"
+
+// IsPlaceholder tells whether a value is a placeholder, not a secret.
+func IsPlaceholder(v string) bool { return strings.HasPrefix(v, placeholderPrefix) }
+
 // PlaceholderStore returns deterministic placeholders instead of secrets:
 // every string of a generated field becomes "PLACEHOLDER:<secret>:<path>".
 // Rendering with it needs no cluster and is reproducible byte for byte.
@@ -115,7 +122,7 @@ func (PlaceholderStore) Secret(_ context.Context, spec credentials.Spec) (map[st
 	data := map[string][]byte{}
 	for _, f := range spec.Fields {
 		if f.Opaque {
-			data[f.Key] = []byte("PLACEHOLDER:" + spec.Name + ":" + f.Key)
+			data[f.Key] = []byte(placeholderPrefix + spec.Name + ":" + f.Key)
 			continue
 		}
 		v := placeholder(spec.Name+":"+f.Key, f.Generate())
@@ -146,11 +153,11 @@ func (p PlaceholderStore) Pair(ctx context.Context, spec credentials.Spec) ([2]m
 
 func placeholder(path string, v any) any {
 	if _, ok := v.(string); ok {
-		return "PLACEHOLDER:" + path
+		return placeholderPrefix + path
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "PLACEHOLDER:" + path
+		return placeholderPrefix + path
 	}
 	var g any
 	_ = json.Unmarshal(b, &g)
@@ -177,7 +184,7 @@ func placeholderWalk(path string, v any) any {
 		}
 		return out
 	case string:
-		return "PLACEHOLDER:" + path
+		return placeholderPrefix + path
 	}
 	return v
 }

@@ -2,7 +2,7 @@ package templates
 
 import (
 	"fmt"
-	"math"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +13,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"rockoon.dev/rockoon/pkg/conformance"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/testenv"
 )
@@ -28,55 +29,6 @@ import (
 // testdata/known-differences/<service>.yaml: such leaves count as
 // explained, not matched; an entry that explains nothing fails the test
 // (so the list can not rot).
-
-// knownDifference is one entry of testdata/known-differences/<svc>.yaml:
-// Path is a leaf path "<release>.<a>.<b>" of the values (or a prefix of leaf
-// paths, on a dot boundary); Contexts limits it to some fixture contexts
-// (all when empty).
-type knownDifference struct {
-	Path     string   `json:"path"`
-	Contexts []string `json:"contexts,omitempty"`
-	Reason   string   `json:"reason"`
-	used     bool
-}
-
-func loadKnownDifferences(t *testing.T, svc string) []*knownDifference {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "known-differences", svc+".yaml"))
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kd []*knownDifference
-	if err := yaml.UnmarshalStrict(data, &kd); err != nil {
-		t.Fatalf("known differences of %s: %v", svc, err)
-	}
-	for _, k := range kd {
-		if k.Path == "" || strings.TrimSpace(k.Reason) == "" {
-			t.Fatalf("known differences of %s: every entry needs a path and a reason: %+v", svc, *k)
-		}
-	}
-	return kd
-}
-
-// explain reports whether the difference at path (as "<ctx>:<leaf path>")
-// is a known one.
-func explain(kd []*knownDifference, ctxPath string) bool {
-	ctx, path, _ := strings.Cut(ctxPath, ":")
-	for _, k := range kd {
-		if path != k.Path && !strings.HasPrefix(path, k.Path+".") {
-			continue
-		}
-		if len(k.Contexts) > 0 && !slices.Contains(k.Contexts, ctx) {
-			continue
-		}
-		k.used = true
-		return true
-	}
-	return false
-}
 
 func fixturesDir(t *testing.T) string {
 	t.Helper()
@@ -161,80 +113,11 @@ func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
 	return data
 }
 
-// leaves flattens values into path → leaf.
-func leaves(prefix string, v any, out map[string]any) {
-	switch t := v.(type) {
-	case map[string]any:
-		if len(t) == 0 {
-			out[prefix] = map[string]any{}
-		}
-		for k, x := range t {
-			leaves(prefix+"."+k, x, out)
-		}
-	default:
-		out[prefix] = v
-	}
-}
-
-type conformance struct {
-	matched, explained, expected, extra int
-	diffs, known                        []string
-	kd                                  []*knownDifference
-}
-
-func (c *conformance) differ(path, msg string) {
-	if explain(c.kd, path) {
-		c.known = append(c.known, msg)
-		return
-	}
-	c.diffs = append(c.diffs, msg)
-}
-
-func compareRelease(name string, want, got map[string]any, c *conformance) {
-	wl, gl := map[string]any{}, map[string]any{}
-	leaves(name, want, wl)
-	leaves(name, got, gl)
-	for p, wv := range wl {
-		c.expected++
-		gv, ok := gl[p]
-		switch {
-		case !ok:
-			c.differ(p, "missing "+p)
-		case !layering.Equal(wv, gv) && !(isString(wv) && isString(gv) && strings.TrimSpace(wv.(string)) == strings.TrimSpace(gv.(string))):
-			c.differ(p, fmt.Sprintf("differs %s: want %v, got %v", p, short(wv), short(gv)))
-		default:
-			c.matched++
-			continue
-		}
-		if explain(c.kd, p) {
-			c.explained++
-		}
-	}
-	for p := range gl {
-		if _, ok := wl[p]; !ok {
-			c.extra++
-			c.differ(p, "extra "+p)
-		}
-	}
-}
-
-func isString(v any) bool { _, ok := v.(string); return ok }
-
-func short(v any) string {
-	s := fmt.Sprint(v)
-	if len(s) > 60 {
-		return s[:57] + "..."
-	}
-	return s
-}
-
 func TestGoldenConformance(t *testing.T) {
 	dir := fixturesDir(t)
-	baseline := map[string]float64{}
-	if data, err := os.ReadFile("testdata/conformance-baseline.yaml"); err == nil {
-		if err := yaml.Unmarshal(data, &baseline); err != nil {
-			t.Fatal(err)
-		}
+	baseline, err := conformance.LoadBaseline("testdata/conformance-baseline.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
 	e := New()
 	services, err := e.Services()
@@ -247,7 +130,11 @@ func TestGoldenConformance(t *testing.T) {
 			continue
 		}
 		t.Run(svc, func(t *testing.T) {
-			total := conformance{kd: loadKnownDifferences(t, svc)}
+			kd, err := conformance.LoadKnownDifferences(filepath.Join("testdata", "known-differences", svc+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := conformance.Tally{Known: kd}
 			for _, f := range files {
 				ctx := strings.TrimSuffix(filepath.Base(f), ".yaml")
 				want := readYAML(t, f)
@@ -265,49 +152,30 @@ func TestGoldenConformance(t *testing.T) {
 					rm := r.(map[string]any)
 					name := rm["name"].(string)
 					wantNames = append(wantNames, name)
-					g, ok := got[name]
-					if !ok {
-						total.diffs = append(total.diffs, ctx+": release "+name+" not rendered")
-						n := conformance{kd: total.kd}
-						compareRelease(ctx+":"+name, rm["values"].(map[string]any), map[string]any{}, &n)
-						total.expected += n.expected
-						total.explained += n.explained
-						continue
+					var values any
+					if g, ok := got[name]; ok {
+						values = g["values"]
+					} else {
+						total.Fail(ctx, name, "release "+name+" not rendered")
 					}
-					c := conformance{kd: total.kd}
-					compareRelease(ctx+":"+name, rm["values"].(map[string]any), g["values"].(map[string]any), &c)
-					total.matched += c.matched
-					total.explained += c.explained
-					total.expected += c.expected
-					total.extra += c.extra
-					total.diffs = append(total.diffs, c.diffs...)
-					total.known = append(total.known, c.known...)
+					total.Compare(ctx, name, rm["values"], values)
 				}
-				var gotNames []string
-				for n := range got {
-					gotNames = append(gotNames, n)
-				}
+				gotNames := slices.Sorted(maps.Keys(got))
 				sort.Strings(wantNames)
-				sort.Strings(gotNames)
 				if !reflect.DeepEqual(wantNames, gotNames) {
-					total.diffs = append(total.diffs, fmt.Sprintf("%s: releases %v, want %v", ctx, gotNames, wantNames))
+					total.Fail(ctx, "releases", fmt.Sprintf("releases %v, want %v", gotNames, wantNames))
 				}
 			}
-			rate := 100 * float64(total.matched) / float64(max(total.expected, 1))
-			sort.Strings(total.diffs)
-			for _, d := range total.diffs {
+			sort.Strings(total.Diffs)
+			for _, d := range total.Diffs {
 				t.Log(d)
 			}
-			for _, k := range total.kd {
-				if !k.used {
-					t.Errorf("known difference %s of %s explains no difference: remove it", k.Path, svc)
-				}
+			for _, p := range conformance.Unused(total.Known) {
+				t.Errorf("known difference %s of %s explains no difference: remove it", p, svc)
 			}
-			unexplained := total.expected - total.matched - total.explained
-			t.Logf("%s: %d of %d expected leaves match (%.1f%%), %d explained by known differences (%d differences), %d unexplained, %d extra leaves, %d contexts",
-				svc, total.matched, total.expected, rate, total.explained, len(total.known), unexplained, total.extra, len(files))
-			if min, ok := baseline[svc]; ok && math.Round(rate*10)/10 < min {
-				t.Errorf("%s: match rate %.1f%% fell below the baseline %.1f%%", svc, rate, min)
+			t.Logf("%s, %d contexts", total.Summary(svc), len(files))
+			if err := baseline.Check(svc, total.Rate()); err != nil {
+				t.Error(err)
 			}
 		})
 	}

@@ -1,0 +1,291 @@
+package render
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"rockoon.dev/rockoon/pkg/ceph"
+	"rockoon.dev/rockoon/pkg/conformance"
+	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/templates"
+	"rockoon.dev/rockoon/pkg/testenv"
+)
+
+// The end-to-end conformance: every OpenStackDeployment of the original's
+// corpus (../shared/reference-fixtures/e2e) goes through the controller's
+// own input gathering (Sources.Gather, over the cluster Secrets the
+// original saw), render and release selection (Managed), and is compared
+// with what the original installs: the merged spec leaf by leaf with
+// mspec.json, every non-secret leaf of every release of a templated
+// service with <service>__<release>.json, and the release set of those
+// services with index.json. Match rates per service may not drop below
+// testdata/e2e-baseline.yaml (a ratchet); accepted differences are listed
+// with their reason in testdata/e2e-known-differences/<service>.yaml
+// (mspec.yaml for the merged spec).
+
+type e2eCase struct {
+	dir, ctx string
+}
+
+func e2eCases(t *testing.T) []e2eCase {
+	root := testenv.SharedDir(t, "reference-fixtures", "e2e")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []e2eCase
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e2eCase{dir: filepath.Join(root, e.Name()), ctx: e.Name()})
+		}
+	}
+	return out
+}
+
+func readJSON(t testing.TB, path string) any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := layering.FromJSON(data)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
+}
+
+// clusterSecrets loads secrets.json as Secrets of a cluster, and returns
+// the secret strings they hold (decoded, JSON members included): an
+// expected leaf holding one is a secret leaf.
+func clusterSecrets(t testing.TB, path string) ([]*corev1.Secret, []string) {
+	var raw map[string]struct {
+		Data   map[string]string `json:"data"`
+		Labels map[string]string `json:"labels"`
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var out []*corev1.Secret
+	var strs []string
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		ns, name, _ := strings.Cut(key, "/")
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: raw[key].Labels}, Data: map[string][]byte{}}
+		for k, v := range raw[key].Data {
+			b, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				t.Fatalf("%s %s: %v", key, k, err)
+			}
+			s.Data[k] = b
+			strs = append(strs, secretStrings(b)...)
+		}
+		out = append(out, s)
+	}
+	return out, strs
+}
+
+func secretStrings(b []byte) []string {
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		v = string(b)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for _, x := range t {
+				walk(x)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x)
+			}
+		case string:
+			if len(t) > 10 {
+				out = append(out, t)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// e2eRender renders one corpus directory as the controller would.
+func e2eRender(t testing.TB, dir string) (*Result, []string) {
+	t.Helper()
+	obj := readYAML(t, filepath.Join(dir, "osdpl.yaml"))
+	meta := obj["metadata"].(map[string]any)
+	name, _ := meta["name"].(string)
+	ns, _ := meta["namespace"].(string)
+	secrets, strs := clusterSecrets(t, filepath.Join(dir, "secrets.json"))
+	kube := fake.NewClientset()
+	for _, s := range secrets {
+		if _, err := kube.CoreV1().Secrets(s.Namespace).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := Sources{Kube: kube, CephSharedNamespace: ceph.SharedNamespace,
+		ImagesBaseURL: "docker-dev-kaas-local.docker.mirantis.net", BinaryBaseURL: "https://artifactory.mcp.mirantis.net/binary-dev-kaas-local"}
+	ctx := context.Background()
+	in, err := src.Gather(ctx, name, ns, obj["spec"].(map[string]any))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The controller's store: existing Secrets are read, missing ones generated.
+	r := &Renderer{Templates: templates.New(), Store: ClusterStore{Client: kube, Namespace: ns, FieldManager: "e2e"}}
+	res, err := r.Render(ctx, in)
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(dir), err)
+	}
+	res.Services = Managed(res.MSpec, false, res.Services)
+	return res, strs
+}
+
+func TestE2EConformance(t *testing.T) {
+	baseline, err := conformance.LoadBaseline("testdata/e2e-baseline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := func(name string) []*conformance.KnownDifference {
+		kd, err := conformance.LoadKnownDifferences(filepath.Join("testdata", "e2e-known-differences", name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kd
+	}
+	tallies := map[string]*conformance.Tally{}
+	tally := func(name string, secret []string) *conformance.Tally {
+		tl, ok := tallies[name]
+		if !ok {
+			tl = &conformance.Tally{Known: known(name)}
+			tallies[name] = tl
+		}
+		tl.Skip = func(_ string, want any) bool {
+			s, ok := want.(string)
+			if !ok {
+				return false
+			}
+			for _, sec := range secret {
+				if strings.Contains(s, sec) {
+					return true
+				}
+			}
+			return false
+		}
+		return tl
+	}
+	untemplated := map[string]int{}
+	for _, c := range e2eCases(t) {
+		res, secret := e2eRender(t, c.dir)
+		tally("mspec", nil).Compare(c.ctx, "mspec", readJSON(t, filepath.Join(c.dir, "mspec.json")), res.MSpec)
+
+		index := readJSON(t, filepath.Join(c.dir, "index.json")).(map[string]any)
+		ours := map[string]Service{}
+		for _, s := range res.Services {
+			ours[s.Key] = s
+		}
+		for _, svc := range slices.Sorted(maps.Keys(index)) {
+			s, ok := ours[svc]
+			if !ok {
+				untemplated[svc]++
+				continue
+			}
+			tl := tally(svc, secret)
+			var want, got []string
+			for _, rc := range index[svc].([]any) {
+				pair := rc.([]any)
+				rel := pair[0].(string)
+				want = append(want, fmt.Sprintf("%s(%s)", rel, pair[1]))
+				var values any
+				for _, r := range s.Releases {
+					if r.Name == rel {
+						values = jsonValues(t, r.Values)
+					}
+				}
+				tl.Compare(c.ctx, rel, readJSON(t, filepath.Join(c.dir, svc+"__"+rel+".json")), values)
+			}
+			for _, r := range s.Releases {
+				got = append(got, fmt.Sprintf("%s(%s)", r.Name, r.Chart))
+			}
+			sort.Strings(want)
+			sort.Strings(got)
+			if !slices.Equal(want, got) {
+				tl.Fail(c.ctx, "releases", fmt.Sprintf("releases %v, want %v", got, want))
+			}
+		}
+		for svc, s := range ours {
+			if _, ok := index[svc]; !ok {
+				tally(svc, secret).Fail(c.ctx, "releases", fmt.Sprintf("service rendered, the original installs no release of it: %d releases", len(s.Releases)))
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(tallies)) {
+		tl := tallies[name]
+		t.Run(name, func(t *testing.T) {
+			logDiffs(t, tl)
+			for _, p := range conformance.Unused(tl.Known) {
+				t.Errorf("known difference %s of %s explains no difference: remove it", p, name)
+			}
+			t.Log(tl.Summary(name))
+			if err := baseline.Check(name, tl.Rate()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Logf("services without a template (releases not compared): %v", untemplated)
+}
+
+// logDiffs logs the differences grouped by leaf path (contexts counted),
+// most frequent first.
+func logDiffs(t *testing.T, tl *conformance.Tally) {
+	groups := map[string][]string{}
+	for _, d := range tl.Diffs {
+		ctx, msg, _ := strings.Cut(d, ": ")
+		key := msg
+		if i := strings.Index(msg, ": want"); i > 0 {
+			key = msg[:i]
+		}
+		groups[key] = append(groups[key], ctx+" "+strings.TrimPrefix(msg, key))
+	}
+	keys := slices.SortedFunc(maps.Keys(groups), func(a, b string) int {
+		if d := len(groups[b]) - len(groups[a]); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	for _, k := range keys {
+		g := groups[k]
+		t.Logf("%dx %s (e.g. %s)", len(g), k, g[0])
+	}
+}
+
+// jsonValues is the values as Helm gets them (JSON types).
+func jsonValues(t testing.TB, v map[string]any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := layering.FromJSON(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,108 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
+
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/ceph"
+	"rockoon.dev/rockoon/pkg/layering"
+)
+
+// Sources is where a render's inputs live: the one input gathering of the
+// controller and of `osdpl render|diff --kubeconfig`, so both see the same
+// cloud.
+type Sources struct {
+	// Kube reads the cluster; nil renders offline (no value_from Secrets,
+	// no Ceph keys, no artifacts ConfigMap).
+	Kube kubernetes.Interface
+	// CephSharedNamespace holds the Ceph exchange Secret openstack-ceph-keys.
+	CephSharedNamespace string
+	// ImagesBaseURL and BinaryBaseURL are the controller defaults.
+	ImagesBaseURL, BinaryBaseURL string
+}
+
+// ErrInvalidInput marks an input the user must fix (retrying does not
+// help): a malformed artifacts ConfigMap, a database restore in progress.
+var ErrInvalidInput = errors.New("invalid input")
+
+type invalidInput struct{ error }
+
+func (e invalidInput) Is(target error) bool { return target == ErrInvalidInput }
+func (e invalidInput) Unwrap() error        { return e.error }
+
+// Gather builds the Input of the OpenStackDeployment name in namespace
+// from its spec and the cluster: the value_from Secrets (labelled
+// openstack.lcm.mirantis.com/osdpl_secret=true), the Ceph exchange Secret
+// (absent: no Ceph yet, and a service that stores on Ceph waits) and the
+// <name>-artifacts ConfigMap's entry for the spec's openstack_version.
+func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[string]any) (Input, error) {
+	in := Input{
+		Spec: spec, Namespace: namespace, Secrets: map[string]map[string][]byte{},
+		ImagesBaseURL: s.ImagesBaseURL, BinaryBaseURL: s.BinaryBaseURL,
+	}
+	if s.Kube == nil {
+		return in, nil
+	}
+	secrets, err := s.Kube.CoreV1().Secrets(namespace).List(ctx, metav1.ListOptions{LabelSelector: lcmv1alpha1.OSDPLSecretLabel + "=true"})
+	if err != nil {
+		return Input{}, fmt.Errorf("listing value_from Secrets: %w", err)
+	}
+	for _, sec := range secrets.Items {
+		in.Secrets[sec.Name] = sec.Data
+	}
+	keys, err := s.Kube.CoreV1().Secrets(s.CephSharedNamespace).Get(ctx, ceph.KeysSecret, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return Input{}, fmt.Errorf("reading Secret %s/%s: %w", s.CephSharedNamespace, ceph.KeysSecret, err)
+	default:
+		if in.CephKeys, err = ceph.ParseKeys(keys.Data); err != nil {
+			return Input{}, err
+		}
+	}
+	cm, err := s.Kube.CoreV1().ConfigMaps(namespace).Get(ctx, name+"-artifacts", metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return Input{}, fmt.Errorf("reading ConfigMap %s-artifacts: %w", name, err)
+	default:
+		version, _ := spec["openstack_version"].(string)
+		if doc, ok := cm.Data[version]; ok {
+			if err := yaml.Unmarshal([]byte(doc), &in.ArtifactOverrides); err != nil {
+				return Input{}, invalidInput{fmt.Errorf("ConfigMap %s-artifacts key %s: %w", name, version, err)}
+			}
+		}
+	}
+	return in, nil
+}
+
+// CheckApplicable refuses a spec nothing may be applied for: as the
+// original, nothing is applied while a database restore is requested, so
+// that no upgrade re-runs the restore Job over a live database.
+func CheckApplicable(spec map[string]any) error {
+	if restore, _ := layering.Get(spec, "services", "database", "mariadb", "values", "manifests", "job_mariadb_phy_restore").(bool); restore {
+		return invalidInput{errors.New("spec.services.database.mariadb.values.manifests.job_mariadb_phy_restore is true: finish the database restore and set it to false; nothing is applied meanwhile")}
+	}
+	return nil
+}
+
+// Managed drops the services the controller leaves alone, with the
+// original's rule for the legacy nginx ingress: it is managed only when
+// spec.migration.ingress.state is "present" or the cloud already has it
+// (ingressInstalled) and the state is not "absent". New clouds are served
+// by app-gateway.
+func Managed(mspec map[string]any, ingressInstalled bool, services []Service) []Service {
+	state, _ := layering.Get(mspec, "migration", "ingress", "state").(string)
+	if state == "present" || (ingressInstalled && state != "absent") {
+		return services
+	}
+	return slices.DeleteFunc(slices.Clone(services), func(s Service) bool { return s.Key == "ingress" })
+}
