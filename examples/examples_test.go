@@ -6,6 +6,7 @@ package examples
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,6 +126,11 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 						if _, err := ri.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil && !apierrors.IsAlreadyExists(err) {
 							t.Errorf("release %s: %s %s refused: %v", rel.Name, gvk.Kind, obj.GetName(), err)
 						}
+						if gvk.Kind == "NetworkPolicy" {
+							if open := openPeers(obj); len(open) > 0 {
+								t.Errorf("release %s: NetworkPolicy %s admits every pod: %v", rel.Name, obj.GetName(), open)
+							}
+						}
 						objects++
 						kinds[gvk.Kind]++
 					}
@@ -133,6 +139,32 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 			t.Logf("%s: %d services, %d objects accepted by server-side dry-run: %v", f, len(res.Services), objects, kinds)
 		})
 	}
+}
+
+// openPeers lists the ingress peers of a NetworkPolicy that admit every
+// pod of the namespace (a podSelector with no labels and no
+// namespaceSelector), and rules without any peer (from every source).
+func openPeers(np *unstructured.Unstructured) []string {
+	rules, _, _ := unstructured.NestedSlice(np.Object, "spec", "ingress")
+	var out []string
+	for i, r := range rules {
+		rm, _ := r.(map[string]any)
+		from, _ := rm["from"].([]any)
+		if len(from) == 0 {
+			out = append(out, fmt.Sprintf("ingress[%d] has no peer", i))
+		}
+		for j, p := range from {
+			pm, _ := p.(map[string]any)
+			sel, hasPods := pm["podSelector"].(map[string]any)
+			_, hasNS := pm["namespaceSelector"]
+			if hasPods && !hasNS {
+				if ml, _ := sel["matchLabels"].(map[string]any); len(ml) == 0 && sel["matchExpressions"] == nil {
+					out = append(out, fmt.Sprintf("ingress[%d].from[%d] selects every pod", i, j))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // example is the content of one example file.

@@ -41,6 +41,7 @@ type renderOptions struct {
 	// cephKeys is the data of the openstack-ceph-keys Secret (file or cluster).
 	cephKeys            map[string][]byte
 	cephSharedNamespace string
+	podNetworks         string
 	// showSecrets prints the real values instead of masking them.
 	showSecrets bool
 }
@@ -52,6 +53,7 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
 	cmd.Flags().StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
 	cmd.Flags().StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "With --kubeconfig: namespace of the Ceph exchange Secret openstack-ceph-keys; env OSCTL_CEPH_SHARED_NAMESPACE")
+	cmd.Flags().StringVar(&o.podNetworks, "pod-networks", envOr("OSCTL_POD_NETWORKS_DATA", render.DefaultPodNetworks), "The cluster's pod networks, a JSON list of {\"cidr\": ...}; env OSCTL_POD_NETWORKS_DATA")
 	cmd.Flags().BoolVar(&o.showSecrets, "show-secrets", false, "Print the real values of credentials and other secrets instead of "+redact.Mask)
 	_ = cmd.MarkFlagRequired("filename")
 }
@@ -196,7 +198,11 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 	if err != nil {
 		return nil, "", nil, err
 	}
-	src := render.Sources{CephSharedNamespace: o.cephSharedNamespace, ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL}
+	podNetworks, err := render.ParsePodNetworks(o.podNetworks)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("--pod-networks: %w", err)
+	}
+	src := render.Sources{CephSharedNamespace: o.cephSharedNamespace, ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL, PodNetworks: podNetworks}
 	store := &recordingStore{Store: render.PlaceholderStore{}}
 	r := &render.Renderer{Templates: templates.New(), Store: store}
 	ingressInstalled := false

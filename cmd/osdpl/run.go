@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/osdpl"
+	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/version"
 )
 
@@ -27,6 +29,7 @@ type runOptions struct {
 	binaryBaseURL       string
 	resync              time.Duration
 	cephSharedNamespace string
+	podNetworks         string
 	waitHealthy         bool
 	readinessTimeout    time.Duration
 	readinessDelay      time.Duration
@@ -56,6 +59,7 @@ func newRunCommand() *cobra.Command {
 	fs.DurationVar(&o.helmTimeout, "helm-timeout", 10*time.Minute, "Timeout of one Helm action")
 	fs.StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
 	fs.StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
+	fs.StringVar(&o.podNetworks, "pod-networks", envOr("OSCTL_POD_NETWORKS_DATA", render.DefaultPodNetworks), "The cluster's pod networks, a JSON list of {\"cidr\": ...}: the NetworkPolicies admit them where the original does; env OSCTL_POD_NETWORKS_DATA")
 	fs.DurationVar(&o.resync, "resync-period", 10*time.Minute, "Reconcile an unchanged OpenStackDeployment this often, to repair drift")
 	fs.StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "Namespace of the Ceph exchange Secrets (openstack-ceph-keys); env OSCTL_CEPH_SHARED_NAMESPACE")
 	fs.BoolVar(&o.waitHealthy, "wait-healthy", true, "Start a wave, and report APPLIED, only when the services of the earlier waves are Ready in the health binary's osdplst status.health (false: only for clusters where no pod runs)")
@@ -67,12 +71,17 @@ func newRunCommand() *cobra.Command {
 func (o *runOptions) run(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
 	logger.Info("Starting", "version", version.Version, "namespace", o.Namespace, "chartsDir", o.chartsDir)
+	podNetworks, err := render.ParsePodNetworks(o.podNetworks)
+	if err != nil {
+		return fmt.Errorf("--pod-networks: %w", err)
+	}
 	rt, err := operator.NewRuntime(o.Options)
 	if err != nil {
 		return err
 	}
 	return rt.Run(ctx, func(ctx context.Context) error {
 		return osdpl.Run(ctx, rt, osdpl.Config{
+			PodNetworks:   podNetworks,
 			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
 			ControllerHost: osdpl.Hostname(), Resync: o.resync, CephSharedNamespace: o.cephSharedNamespace,
 			WaitHealthy: o.waitHealthy, HealthTimeout: o.readinessTimeout, HealthDelay: o.readinessDelay,

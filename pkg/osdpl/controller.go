@@ -44,6 +44,9 @@ type Config struct {
 	// CephSharedNamespace holds the Ceph exchange Secrets; default
 	// openstack-ceph-shared.
 	CephSharedNamespace string
+	// PodNetworks are the cluster's pod networks (render.ParsePodNetworks);
+	// nil: render.DefaultPodNetworks.
+	PodNetworks []any
 	// WaitRequeue is how soon a waiting osdpl (an input not there yet, a
 	// busy release) is looked at again; default 15 s.
 	WaitRequeue time.Duration

@@ -10,6 +10,7 @@ import (
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/templates"
 	"rockoon.dev/rockoon/pkg/testenv"
 )
 
@@ -117,12 +118,12 @@ func TestCephArgs(t *testing.T) {
 // credentials, only of services that are enabled.
 func TestBorrowedKeystoneAccounts(t *testing.T) {
 	ctx := context.Background()
-	r := &Renderer{Store: PlaceholderStore{}}
+	r := &Renderer{Templates: templates.New(), Store: PlaceholderStore{}}
 	c, err := r.commonArgs(ctx, []string{"compute", "networking", "placement"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := r.serviceArgs(ctx, "compute", map[string]any{}, c)
+	data, err := r.serviceArgs(ctx, "compute", map[string]any{"openstack_version": "epoxy"}, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,10 @@ package render
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,6 +29,35 @@ type Sources struct {
 	CephSharedNamespace string
 	// ImagesBaseURL and BinaryBaseURL are the controller defaults.
 	ImagesBaseURL, BinaryBaseURL string
+	// PodNetworks are the cluster's pod networks (ParsePodNetworks); nil:
+	// the default.
+	PodNetworks []any
+}
+
+// DefaultPodNetworks is the default of the pod networks setting (the
+// original's OSCTL_POD_NETWORKS_DATA).
+const DefaultPodNetworks = `[{"cidr": "192.168.0.0/16"}]`
+
+// ParsePodNetworks parses the pod networks setting: a JSON list of
+// {"cidr": "<network>"}, the networks pods of the cluster get addresses
+// from (the NetworkPolicies admit them where the original does).
+func ParsePodNetworks(s string) ([]any, error) {
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return nil, fmt.Errorf("pod networks %q: want a JSON list of {\"cidr\": \"<network>\"}: %w", s, err)
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("pod networks %q: empty", s)
+	}
+	out := make([]any, 0, len(list))
+	for i, n := range list {
+		cidr, _ := n["cidr"].(string)
+		if _, _, err := net.ParseCIDR(cidr); err != nil {
+			return nil, fmt.Errorf("pod networks %q: item %d: cidr: %w", s, i, err)
+		}
+		out = append(out, map[string]any{"cidr": cidr})
+	}
+	return out, nil
 }
 
 // ErrInvalidInput marks an input the user must fix (retrying does not
@@ -46,7 +77,7 @@ func (e invalidInput) Unwrap() error        { return e.error }
 func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[string]any) (Input, error) {
 	in := Input{
 		Spec: spec, Namespace: namespace, Secrets: map[string]map[string][]byte{},
-		ImagesBaseURL: s.ImagesBaseURL, BinaryBaseURL: s.BinaryBaseURL,
+		ImagesBaseURL: s.ImagesBaseURL, BinaryBaseURL: s.BinaryBaseURL, PodNetworks: s.PodNetworks,
 	}
 	if s.Kube == nil {
 		return in, nil

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"k8s.io/klog/v2"
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
@@ -31,6 +32,9 @@ type Input struct {
 	// CephKeys is the parsed openstack-ceph-keys exchange Secret; nil when
 	// the cloud has no Ceph (yet).
 	CephKeys *ceph.Keys
+	// PodNetworks are the cluster's pod networks ([{cidr: …}], the
+	// original's OSCTL_POD_NETWORKS_DATA); nil: the default.
+	PodNetworks []any
 }
 
 // borrowedAccounts are the Keystone accounts a service's template gets
@@ -98,6 +102,10 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		"openstack_namespace": in.Namespace,
 		"services":            layering.Get(in.Spec, "features", "services"),
 		"ovn_enabled":         layering.Get(in.Spec, "features", "neutron", "backend") == "ml2/ovn",
+		// The preset's other switches (templates/presets/_base.yaml).
+		"signature_enabled":        layering.Get(in.Spec, "features", "glance", "signature", "enabled") == true,
+		"nova_img_encrypt_enabled": layering.Get(in.Spec, "features", "nova", "images", "encryption", "enabled") == true,
+		"ironic_mt_enabled":        slices.Contains([]any{"vlan", "vxlan", "geneve"}, layering.Get(in.Spec, "features", "ironic", "networks", "baremetal", "network_type")),
 	}
 	presetDoc, err := r.Templates.Preset(preset, vars)
 	if err != nil {
@@ -156,6 +164,17 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 			return nil, err
 		}
 	}
+	backend, _ := layering.Get(mspec, "features", "neutron", "backend").(string)
+	graph, err := catalog.GraphFor(version, backend)
+	if err != nil {
+		return nil, fmt.Errorf("spec.openstack_version %q: %w", version, err)
+	}
+	podNetworks := in.PodNetworks
+	if podNetworks == nil {
+		if podNetworks, err = ParsePodNetworks(DefaultPodNetworks); err != nil {
+			return nil, err
+		}
+	}
 	seen := map[string]string{}
 	for _, svc := range templated {
 		data, err := r.serviceArgs(ctx, svc, mspec, common)
@@ -172,8 +191,8 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		data["slurp_releases"] = templates.SLURPReleases
 		data["enabled_services"] = enabled
 		data["service_charts"] = ServiceCharts
-		data["network_policies"] = templates.NetworkPolicies()
-		data["pod_networks"] = templates.DefaultPodNetworks()
+		data["network_policies"] = map[string]any{"ingress": graph.IngressRules(), "egress": map[string]any{}}
+		data["pod_networks"] = podNetworks
 		rendered, err := r.Templates.Service(svc, data)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
@@ -287,17 +306,39 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 			return nil, err
 		}
 	}
-	// Default policies: the controller ships none (the charts' own stay in
-	// force), so every policy service gets an empty controller-default file.
+	// Default policies (templates/policies, Engine.Policy): the rules of the
+	// service's chart at the release, the strict_admin set when
+	// features.policies.strict_admin.enabled; none at that release: empty.
+	// The dashboard gets them per chart, as the original only for the
+	// os_policy_services that are also enabled service keys (it matches
+	// chart names against service keys: placement alone).
+	release, _ := mspec["openstack_version"].(string)
+	strictAdmin := layering.Get(mspec, "features", "policies", "strict_admin", "enabled") == true
 	if svc == "dashboard" {
 		policies := map[string]any{}
-		for _, c := range templates.PolicyServices {
-			policies[c] = map[string]any{}
+		for _, chart := range templates.PolicyServices {
+			if !slices.Contains(c.enabled, chart) {
+				continue
+			}
+			rules, ok, err := r.Templates.Policy(release, chart, strictAdmin)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				policies[chart] = rules
+			}
 		}
 		data["service_policy"] = policies
 		data["os_policy_services"] = templates.PolicyServices
 	} else if chart, ok := ServiceCharts[svc]; ok && slices.Contains(templates.PolicyServices, chart) {
-		data["service_policy"] = map[string]any{}
+		rules, _, err := r.Templates.Policy(release, chart, strictAdmin)
+		if err != nil {
+			return nil, err
+		}
+		if rules == nil {
+			rules = map[string]any{}
+		}
+		data["service_policy"] = rules
 	}
 	if svc == "identity" || svc == "dashboard" {
 		data["federation"] = c.federation

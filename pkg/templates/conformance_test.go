@@ -109,7 +109,7 @@ func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
 		data["service_policy"] = stub(svc)
 	}
 	data["service_charts"] = ServiceCharts
-	data["pod_networks"] = DefaultPodNetworks()
+	data["pod_networks"] = []any{map[string]any{"cidr": "192.168.0.0/16"}} // the original default
 	return data
 }
 
