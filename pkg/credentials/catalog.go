@@ -10,6 +10,7 @@ const (
 	KeystoneFernetData         = "keystone-fernet-data"
 	KeystoneCredentialKey      = "keystone-credential-data"
 	OIDCCryptoPassphraseSecret = "oidc-crypto-passphrase"
+	StackLightSecret           = "generated-stacklight-password"
 )
 
 // ServiceSecretName is the rotation pair base name of a service's
@@ -40,6 +41,16 @@ func Galera() Spec {
 // RabbitMQGuest is generated-rabbitmq-password: the RabbitMQ guest user.
 func RabbitMQGuest() Spec {
 	return Spec{Name: RabbitMQGuestSecret, Fields: []Field{
+		{Key: "password", Generate: func() any { return Password(32) }},
+	}}
+}
+
+// StackLight is generated-stacklight-password: StackLight's RabbitMQ
+// notifications user (created whether StackLight is enabled or not, as the
+// original).
+func StackLight() Spec {
+	return Spec{Name: StackLightSecret, Fields: []Field{
+		{Key: "username", Generate: func() any { return Name("stacklight", 16) }},
 		{Key: "password", Generate: func() any { return Password(32) }},
 	}}
 }

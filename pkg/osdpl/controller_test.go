@@ -472,9 +472,11 @@ func TestLifecycle(t *testing.T) {
 	// A type conflict between layers: FAILED, Degraded, Warning naming the
 	// path; nothing deployed changes.
 	before = rel.snapshot()
-	patchSpec(t, ns, "lab", `{"spec":{"services":{"identity":{"keystone":{"values":{"conf":["oops"]}}}}}}`)
+	// (values.images: a map of the service template that no preset or size
+	// sets, so the conflict is in the release layer.)
+	patchSpec(t, ns, "lab", `{"spec":{"services":{"identity":{"keystone":{"values":{"images":["oops"]}}}}}}`)
 	waitState(t, ns, "lab", lcmv1alpha1.StateFailed, "")
-	waitEvent(t, ns, "services.identity.keystone.values into release openstack-keystone: can not merge a list over a map at values.conf")
+	waitEvent(t, ns, "services.identity.keystone.values into release openstack-keystone: can not merge a list over a map at values.images")
 	o, _ = lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
 	if !meta.IsStatusConditionTrue(o.Status.Conditions, lcmv1alpha1.ConditionDegraded) {
 		t.Errorf("Degraded not set: %+v", o.Status.Conditions)

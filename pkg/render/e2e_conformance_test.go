@@ -142,8 +142,12 @@ func e2eRender(t testing.TB, dir string) (*Result, []string) {
 			t.Fatal(err)
 		}
 	}
+	// The controller defaults of the original's run: no images base URL
+	// (ctx-ussuri_ceph_local_non_dvr_local_proxy, the one spec without
+	// spec.artifacts.images_base_url, has "" in mspec.json); the binary
+	// one is never observable (every spec sets it).
 	src := Sources{Kube: kube, CephSharedNamespace: ceph.SharedNamespace,
-		ImagesBaseURL: "docker-dev-kaas-local.docker.mirantis.net", BinaryBaseURL: "https://artifactory.mcp.mirantis.net/binary-dev-kaas-local"}
+		ImagesBaseURL: "", BinaryBaseURL: "https://artifactory.mcp.mirantis.net/binary-dev-kaas-local"}
 	ctx := context.Background()
 	in, err := src.Gather(ctx, name, ns, obj["spec"].(map[string]any))
 	if err != nil {

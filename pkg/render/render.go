@@ -102,7 +102,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		"openstack_namespace": in.Namespace,
 		"services":            layering.Get(in.Spec, "features", "services"),
 		"ovn_enabled":         layering.Get(in.Spec, "features", "neutron", "backend") == "ml2/ovn",
-		// The preset's other switches (templates/presets/_base.yaml).
+		// The preset's other switches (templates/presets/base.yaml).
 		"signature_enabled":        layering.Get(in.Spec, "features", "glance", "signature", "enabled") == true,
 		"nova_img_encrypt_enabled": layering.Get(in.Spec, "features", "nova", "images", "encryption", "enabled") == true,
 		"ironic_mt_enabled":        slices.Contains([]any{"vlan", "vxlan", "geneve"}, layering.Get(in.Spec, "features", "ironic", "networks", "baremetal", "network_type")),
@@ -291,6 +291,11 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		for svc, pair := range c.servicePairs {
 			creds[svc] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
 		}
+		sl, err := r.Store.Secret(ctx, credentials.StackLight())
+		if err != nil {
+			return nil, fmt.Errorf("StackLight notifications user: %w", err)
+		}
+		creds["stacklight"] = credentials.DecodeAll(sl)
 		data["credentials"] = creds
 	case "identity":
 		for _, spec := range credentials.KeystoneKeys() {

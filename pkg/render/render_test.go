@@ -149,10 +149,11 @@ func TestRenderErrorsNameTheCause(t *testing.T) {
 	if !errors.As(err, &tce) || err.Error() != "merging the spec layer: can not merge a list over a map at services.identity.keystone.values.pod" {
 		t.Errorf("mspec conflict: %v", err)
 	}
-	// Against the service template, while layering the release.
-	spec["services"] = map[string]any{"identity": map[string]any{"keystone": map[string]any{"values": map[string]any{"endpoints": []any{"x"}}}}}
+	// Against the service template, while layering the release (images:
+	// a map of the template that no preset or size sets).
+	spec["services"] = map[string]any{"identity": map[string]any{"keystone": map[string]any{"values": map[string]any{"images": []any{"x"}}}}}
 	_, err = r.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets})
-	if !errors.As(err, &tce) || err.Error() != "service identity: services.identity.keystone.values into release openstack-keystone: can not merge a list over a map at values.endpoints" {
+	if !errors.As(err, &tce) || err.Error() != "service identity: services.identity.keystone.values into release openstack-keystone: can not merge a list over a map at values.images" {
 		t.Errorf("release layer conflict: %v", err)
 	}
 	spec = loadSpec(t, "../../apis/lcm/v1alpha1/testdata/minimal.yaml")

@@ -71,9 +71,32 @@ func (e *Engine) HasService(svc string) bool {
 	return err == nil
 }
 
-// Preset renders presets/<name>.yaml.
+// Preset renders the preset name: presets/base.yaml, the part every
+// preset shares, with presets/<name>.yaml merged over it (the merge rules
+// of the merged spec). Both see the data plus .preset, the preset's name.
 func (e *Engine) Preset(name string, data map[string]any) (map[string]any, error) {
-	return e.renderMap(path.Join("presets", name+".yaml"), data, nil)
+	const baseName = "presets/base.yaml"
+	ownName := path.Join("presets", name+".yaml")
+	if ownName == baseName {
+		return nil, &Error{Template: ownName, Err: errors.New("not a preset: the part every preset shares")}
+	}
+	vars := map[string]any{"preset": name}
+	for k, v := range data {
+		vars[k] = v
+	}
+	own, err := e.renderMap(ownName, vars, nil)
+	if err != nil {
+		return nil, err
+	}
+	base, err := e.renderMap(baseName, vars, nil)
+	if err != nil {
+		return nil, err
+	}
+	out, err := layering.Merge(base, own)
+	if err != nil {
+		return nil, &Error{Template: ownName, Err: fmt.Errorf("merging over %s: %w", baseName, err)}
+	}
+	return out.(map[string]any), nil
 }
 
 // Size renders sizes/<name>.yaml.
@@ -105,9 +128,13 @@ func (e *Engine) Artifacts(version, imagesBaseURL, binaryBaseURL string) (map[st
 
 // Service renders services/<svc>.yaml and returns its releases, each
 // {name, chart, values}.
+//
+// The template gets its own deep copy of data: what it changes (sprig's
+// set, unset, …) no other template sees.
 func (e *Engine) Service(svc string, data map[string]any) ([]map[string]any, error) {
 	name := path.Join("services", svc+".yaml")
-	m, err := e.renderMap(name, data, nil)
+	own, _ := layering.DeepCopy(data).(map[string]any)
+	m, err := e.renderMap(name, own, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -146,13 +173,21 @@ func (e *Engine) renderMap(name string, data map[string]any, extra template.Func
 	for k, v := range extra {
 		funcs[k] = v
 	}
-	tpl, err := template.New(name).Option("missingkey=zero").Funcs(funcs).Parse(string(src))
+	// A missing key is an error naming the template, line and column
+	// (optional inputs are read with index, dig or hasKey).
+	tpl, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(string(src))
 	if err != nil {
 		return nil, &Error{Template: name, Err: err}
 	}
 	var out bytes.Buffer
 	if err := tpl.Execute(&out, data); err != nil {
 		return nil, &Error{Template: name, Err: err}
+	}
+	// A nil value printed (a key present with no value): never in the
+	// output, where it would read "<no value>".
+	if i := bytes.Index(out.Bytes(), []byte(noValue)); i >= 0 {
+		line := bytes.Count(out.Bytes()[:i], []byte("\n")) + 1
+		return nil, &Error{Template: name, Line: line, Err: fmt.Errorf("a value printed is missing (%s in the rendered output)", noValue)}
 	}
 	j, err := yaml.YAMLToJSON(out.Bytes())
 	if err != nil {
@@ -181,11 +216,22 @@ func yamlErrorLine(err error) int {
 	return line
 }
 
-// FuncMap is sprig's text functions plus toYaml, fromYaml, toJson,
+// noValue is what text/template prints for a nil value.
+const noValue = "<no value>"
+
+// unsafeFuncs are sprig's functions that read the controller's
+// environment or the network: removed, as Helm removes them, so that a
+// template's output depends on its inputs only.
+var unsafeFuncs = []string{"env", "expandenv", "getHostByName"}
+
+// FuncMap is sprig's text functions (without unsafeFuncs) plus toYaml, fromYaml, toJson,
 // required, imageTags (the subset of an image map with the given keys),
 // osVersion (ordinal of a release), osVersionAtLeast and osVersionBefore.
 func FuncMap() template.FuncMap {
 	f := sprig.TxtFuncMap()
+	for _, name := range unsafeFuncs {
+		delete(f, name)
+	}
 	f["toYaml"] = func(v any) (string, error) {
 		b, err := yaml.Marshal(v)
 		if err != nil {

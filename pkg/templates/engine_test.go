@@ -2,6 +2,7 @@ package templates
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,7 +11,10 @@ import (
 func TestTemplateErrorsNameTemplateAndLine(t *testing.T) {
 	e := NewFromFS(fstest.MapFS{
 		"services/broken.yaml":  {Data: []byte("releases:\n  - name: x\n    chart: y\n    values: {{ .nope.deeper.still }\n")},
-		"services/exec.yaml":    {Data: []byte("releases:\n{{ required \"spec.features.neutron.tunnel_interface is required\" .spec.x }}\n")},
+		"services/exec.yaml":    {Data: []byte("releases:\n{{ required \"spec.features.neutron.tunnel_interface is required\" (index .spec \"x\") }}\n")},
+		"services/missing.yaml": {Data: []byte("releases:\n  - name: x\n    chart: y\n    values: {a: {{ .spec.nope }}}\n")},
+		"services/novalue.yaml": {Data: []byte("releases:\n  - name: x\n    chart: y\n    values:\n      a: {{ .spec.null }}\n")},
+		"services/env.yaml":     {Data: []byte("releases: []\nhome: {{ env \"HOME\" }}\n")},
 		"services/badyaml.yaml": {Data: []byte("releases:\n  - name: x\n   chart: [\n")},
 		"services/nochart.yaml": {Data: []byte("releases:\n  - name: x\n")},
 	})
@@ -19,12 +23,44 @@ func TestTemplateErrorsNameTemplateAndLine(t *testing.T) {
 		"exec":    "spec.features.neutron.tunnel_interface is required",
 		"badyaml": "template services/badyaml.yaml line 2: rendered YAML is invalid",
 		"nochart": "template services/nochart.yaml: releases[0] has no chart",
+		// A missing key is an error naming the template, line and column,
+		// not an empty value.
+		"missing": `template services/missing.yaml: template: services/missing.yaml:4:24: executing "services/missing.yaml" at <.spec.nope>: map has no entry for key "nope"`,
+		// A nil value is never printed as "<no value>".
+		"novalue": "template services/novalue.yaml line 5: a value printed is missing",
+		// No access to the controller's environment (nor DNS).
+		"env": `function "env" not defined`,
 	}
 	for svc, want := range cases {
-		_, err := e.Service(svc, map[string]any{"spec": map[string]any{}})
+		_, err := e.Service(svc, map[string]any{"spec": map[string]any{"null": nil}})
 		var te *Error
 		if !errors.As(err, &te) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want it to contain %q", svc, err, want)
+		}
+	}
+}
+
+// TestTemplatesGetTheirOwnCopy: what one template changes in its data
+// (sprig's set), the next one does not see.
+func TestTemplatesGetTheirOwnCopy(t *testing.T) {
+	e := NewFromFS(fstest.MapFS{
+		"services/a.yaml": {Data: []byte("{{- $_ := set .spec \"x\" \"changed\" }}\nreleases: []\n")},
+		"services/b.yaml": {Data: []byte("releases:\n  - name: b\n    chart: c\n    values: {x: {{ .spec.x }}}\n")},
+	})
+	data := map[string]any{"spec": map[string]any{"x": "original"}}
+	if _, err := e.Service("a", data); err != nil {
+		t.Fatal(err)
+	}
+	rels, err := e.Service("b", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rels[0]["values"].(map[string]any)["x"]; got != "original" {
+		t.Errorf("b saw x = %v: a changed the shared data", got)
+	}
+	for _, f := range []string{"env", "expandenv", "getHostByName"} {
+		if _, ok := FuncMap()[f]; ok {
+			t.Errorf("%s is reachable from templates", f)
 		}
 	}
 }
@@ -33,7 +69,8 @@ func TestEmbeddedPresetsSizesAndArtifacts(t *testing.T) {
 	e := New()
 	for _, p := range []string{"core", "compute", "compute-tf"} {
 		for _, v := range []string{"queens", "yoga", "epoxy", "gazpacho"} {
-			doc, err := e.Preset(p, map[string]any{"openstack_version": v, "openstack_namespace": "openstack"})
+			doc, err := e.Preset(p, map[string]any{"openstack_version": v, "openstack_namespace": "openstack",
+				"services": nil, "ovn_enabled": false, "ironic_mt_enabled": false, "signature_enabled": false, "nova_img_encrypt_enabled": false})
 			if err != nil {
 				t.Fatalf("preset %s/%s: %v", p, v, err)
 			}
@@ -74,5 +111,23 @@ func TestVersionOrdinal(t *testing.T) {
 	}
 	if VersionOrdinal("master") <= VersionOrdinal("gazpacho") || VersionOrdinal("nope") != 0 {
 		t.Error("master is after every release; unknown is 0")
+	}
+}
+
+func TestPresetIsItsFileMergedOverBase(t *testing.T) {
+	e := NewFromFS(fstest.MapFS{
+		"presets/base.yaml": {Data: []byte("name: {{ .preset }}\nlist: [a, b]\nkeep: 1\nover: base\n")},
+		"presets/mine.yaml": {Data: []byte("list: [c, '~a']\nover: mine-{{ .openstack_version }}\n")},
+	})
+	doc, err := e.Preset("mine", map[string]any{"openstack_version": "yoga"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"name": "mine", "list": []any{"b", "c"}, "keep": int64(1), "over": "mine-yoga"}
+	if fmt.Sprint(doc) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", doc, want)
+	}
+	if _, err := e.Preset("base", nil); err == nil {
+		t.Error("the shared part is not a preset")
 	}
 }
