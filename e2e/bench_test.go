@@ -15,9 +15,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/health"
 	"rockoon.dev/rockoon/pkg/osdpl"
-	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/testenv"
 )
 
@@ -94,10 +94,10 @@ func BenchmarkCorePresetRolloutGated(b *testing.B) {
 			}
 		}
 		var lines []string
-		for wave := range render.Waves {
+		for wave := range catalog.Waves {
 			var svcs, apps []string
 			for svc, st := range last.Status.Services {
-				if render.WaveOf(svc) != wave {
+				if catalog.WaveOf(svc) != wave {
 					continue
 				}
 				var at []string
@@ -105,7 +105,8 @@ func BenchmarkCorePresetRolloutGated(b *testing.B) {
 					at = append(at, fmt.Sprintf("%s@%.0fs", r, installed[r].Seconds()))
 				}
 				svcs = append(svcs, svc+" ("+strings.Join(at, ", ")+")")
-				for _, app := range render.HealthGroups(svc, false) {
+				entry, _ := catalog.Lookup(svc)
+				for _, app := range entry.HealthGroups(false) {
 					apps = append(apps, fmt.Sprintf("%s@%.1fs", app, readyAt[app].Seconds()))
 				}
 			}

@@ -136,3 +136,36 @@ func (s Service) HealthGroups(ovn bool) []string {
 	}
 	return []string{s.Chart}
 }
+
+// PolicyCharts are the main charts that take the controller's default
+// oslo.policy rules (the original's os_policy_services).
+func PolicyCharts() []string {
+	var out []string
+	for _, s := range Services {
+		if s.Policy {
+			out = append(out, s.Chart)
+		}
+	}
+	return out
+}
+
+// chartGroups are the charts of each group ("openstack" or "infra"), the
+// original's CHART_GROUP_MAPPING: the group selects common.<group> of the
+// spec and the charts directory's subdirectory.
+var chartGroups = map[string][]string{
+	"openstack": {"cinder", "glance", "heat", "horizon", "ironic", "keystone", "neutron", "nova", "octavia",
+		"designate", "barbican", "placement", "tempest", "stepler", "aodh", "panko", "ceilometer", "masakari", "manila", "aetos"},
+	"infra": {"app-gateway", "cloudprober", "rabbitmq", "mariadb", "memcached", "openvswitch", "libvirt",
+		"ingress", "etcd", "descheduler", "gnocchi", "ceph-rgw", "frr", "iscsi", "strongswan", "drb-controller",
+		"redisoperator", "prometheus"},
+}
+
+// ChartGroup returns the group of a chart, "" when unknown.
+func ChartGroup(chart string) string {
+	for g, charts := range chartGroups {
+		if slices.Contains(charts, chart) {
+			return g
+		}
+	}
+	return ""
+}

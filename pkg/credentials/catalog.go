@@ -1,6 +1,10 @@
 package credentials
 
-import "sort"
+import (
+	"sort"
+
+	"rockoon.dev/rockoon/pkg/catalog"
+)
 
 // Names of the Secrets the original generates (namespace of the cloud).
 const (
@@ -77,13 +81,6 @@ func KeystoneKeys() []Spec {
 	}
 }
 
-// serviceAccounts are the Keystone accounts of each service beyond its main
-// chart's and "test".
-var serviceAccounts = map[string][]string{
-	"identity":      {"osctl"},
-	"orchestration": {"heat_trustee", "heat_stack_user"},
-}
-
 // serviceExtras are the extra fields of some services' pairs.
 var serviceExtras = map[string][]Field{
 	"key-manager": {{Key: "kek", Generate: func() any { return KEK() }}},
@@ -97,7 +94,8 @@ var serviceExtras = map[string][]Field{
 // Accounts returns the Keystone accounts of a service whose main chart is
 // chart, sorted.
 func Accounts(svc, chart string) []string {
-	accounts := append([]string{chart, "test"}, serviceAccounts[svc]...)
+	own, _ := catalog.Lookup(svc)
+	accounts := append([]string{chart, "test"}, own.Accounts...)
 	sort.Strings(accounts)
 	return accounts
 }

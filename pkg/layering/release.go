@@ -3,23 +3,9 @@ package layering
 import (
 	"fmt"
 	"sort"
-)
 
-// ChartGroups maps a chart to its group ("openstack" or "infra"), which
-// selects common.<group> and the charts-dir subdirectory.
-var ChartGroups = func() map[string]string {
-	m := map[string]string{}
-	for _, c := range []string{"cinder", "glance", "heat", "horizon", "ironic", "keystone", "neutron", "nova", "octavia",
-		"designate", "barbican", "placement", "tempest", "stepler", "aodh", "panko", "ceilometer", "masakari", "manila", "aetos"} {
-		m[c] = "openstack"
-	}
-	for _, c := range []string{"app-gateway", "cloudprober", "rabbitmq", "mariadb", "memcached", "openvswitch", "libvirt",
-		"ingress", "etcd", "descheduler", "gnocchi", "ceph-rgw", "frr", "iscsi", "strongswan", "drb-controller",
-		"redisoperator", "prometheus"} {
-		m[c] = "infra"
-	}
-	return m
-}()
+	"rockoon.dev/rockoon/pkg/catalog"
+)
 
 // LayerRelease applies the override layers of mspec to one rendered release
 // of service svc (release: {name, chart, values, ...}), in the original's
@@ -35,8 +21,8 @@ var ChartGroups = func() map[string]string {
 // Later steps win. The input is not modified.
 func LayerRelease(mspec map[string]any, svc string, release map[string]any) (map[string]any, error) {
 	chart, _ := release["chart"].(string)
-	group, ok := ChartGroups[chart]
-	if !ok {
+	group := catalog.ChartGroup(chart)
+	if group == "" {
 		return nil, fmt.Errorf("release %v: unknown chart %q", release["name"], chart)
 	}
 	var r any = DeepCopy(release)

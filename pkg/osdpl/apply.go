@@ -14,6 +14,7 @@ import (
 	"k8s.io/klog/v2"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/osdplst"
 	"rockoon.dev/rockoon/pkg/render"
 )
@@ -104,7 +105,7 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	}
 
 	applied := 0
-	for wave := range render.Waves {
+	for wave := range catalog.Waves {
 		var services []render.Service
 		for _, s := range res.Services {
 			if s.Wave == wave {
@@ -168,7 +169,7 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 
 	if c.cfg.WaitHealthy && dirty {
 		// APPLIED means healthy too.
-		if err := c.waitHealthy(ctx, osdpl, in.Spec, res, len(render.Waves)); err != nil {
+		if err := c.waitHealthy(ctx, osdpl, in.Spec, res, catalog.Waves); err != nil {
 			return c.problem(ctx, w, osdpl, res.Fingerprint, err)
 		}
 	}

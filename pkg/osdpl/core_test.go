@@ -17,11 +17,11 @@ import (
 	"sigs.k8s.io/yaml"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/osdpl"
-	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/templates"
 	"rockoon.dev/rockoon/pkg/testenv"
 )
@@ -152,7 +152,7 @@ func TestCorePresetInstalledThroughRealCharts(t *testing.T) {
 		}
 	}
 	checked := 0
-	for svc, chart := range render.ServiceCharts {
+	for svc, chart := range catalog.ServiceCharts() {
 		s, ok := st.Status.Services[svc]
 		if !ok {
 			continue

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/health"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/render"
@@ -52,7 +53,7 @@ func (r *readinessWaits) clear(key string) {
 	delete(r.since, key)
 }
 
-// waitHealthy is the gate before wave (len(render.Waves) for the end of
+// waitHealthy is the gate before wave (catalog.Waves for the end of
 // the pass): every health group of the services of the earlier waves must
 // be Ready in the osdplst (written by the health binary). Otherwise it
 // returns a wait naming the applications awaited, to be looked at again
@@ -71,7 +72,8 @@ func (c *Controller) waitHealthy(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 		if s.Wave >= wave {
 			continue
 		}
-		for _, app := range render.HealthGroups(s.Key, ovn) {
+		entry, _ := catalog.Lookup(s.Key)
+		for _, app := range entry.HealthGroups(ovn) {
 			if seen[app] {
 				continue
 			}
@@ -97,7 +99,7 @@ func (c *Controller) waitHealthy(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 	slices.Sort(awaited)
 	slices.Sort(late)
 	what := fmt.Sprintf("wave %d", wave)
-	if wave >= len(render.Waves) {
+	if wave >= catalog.Waves {
 		what = "APPLIED"
 	}
 	msg := fmt.Sprintf("waiting for %s to be Ready (osdplst status.health) before %s", strings.Join(awaited, ", "), what)

@@ -15,6 +15,7 @@ import (
 	"k8s.io/klog/v2"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/operator"
@@ -237,7 +238,7 @@ func findCondition(o *lcmv1alpha1.OpenStackDeployment, typ string) *metav1.Condi
 
 func sortReverseWaves(svcs []string) {
 	sort.Slice(svcs, func(i, j int) bool {
-		wi, wj := render.WaveOf(svcs[i]), render.WaveOf(svcs[j])
+		wi, wj := catalog.WaveOf(svcs[i]), catalog.WaveOf(svcs[j])
 		if wi != wj {
 			return wi > wj
 		}

@@ -37,26 +37,6 @@ type Input struct {
 	PodNetworks []any
 }
 
-// borrowedAccounts are the Keystone accounts a service's template gets
-// from other services' credentials (keystone_creds): service key of the
-// owner → account.
-var borrowedAccounts = map[string][][2]string{
-	// As the original's golden inputs show.
-	"compute":            {{"networking", "neutron"}, {"placement", "placement"}},
-	"networking":         {{"compute", "nova"}, {"dns", "designate"}},
-	"baremetal":          {{"networking", "neutron"}, {"compute", "nova"}},
-	"shared-file-system": {{"networking", "neutron"}, {"block-storage", "cinder"}, {"image", "glance"}, {"compute", "nova"}},
-}
-
-// cephUsers are the Ceph users whose keys each Ceph-consuming service gets
-// (the `ceph` argument) and whose <user>-rbd-keyring Secrets it needs.
-var cephUsers = map[string][]string{
-	"compute":            {"nova", "cinder"},
-	"image":              {"glance"},
-	"block-storage":      {"cinder", "nova"},
-	"shared-file-system": {"manila"},
-}
-
 // Release is one Helm release with its final values.
 type Release struct {
 	Name      string
@@ -148,7 +128,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		}
 	}
 	sort.SliceStable(templated, func(i, j int) bool {
-		wi, wj := WaveOf(templated[i]), WaveOf(templated[j])
+		wi, wj := catalog.WaveOf(templated[i]), catalog.WaveOf(templated[j])
 		if wi != wj {
 			return wi < wj
 		}
@@ -190,14 +170,14 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		data["openstack_versions"] = templates.OpenStackVersions
 		data["slurp_releases"] = templates.SLURPReleases
 		data["enabled_services"] = enabled
-		data["service_charts"] = ServiceCharts
+		data["service_charts"] = catalog.ServiceCharts()
 		data["network_policies"] = map[string]any{"ingress": graph.IngressRules(), "egress": map[string]any{}}
 		data["pod_networks"] = podNetworks
 		rendered, err := r.Templates.Service(svc, data)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
 		}
-		s := Service{Key: svc, Wave: WaveOf(svc)}
+		s := Service{Key: svc, Wave: catalog.WaveOf(svc)}
 		for _, rel := range rendered {
 			layered, err := layering.LayerRelease(mspec, svc, rel)
 			if err != nil {
@@ -212,7 +192,7 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 			s.Releases = append(s.Releases, Release{
 				Name:      layered["name"].(string),
 				Namespace: in.Namespace,
-				Group:     layering.ChartGroups[chart],
+				Group:     catalog.ChartGroup(chart),
 				Chart:     chart,
 				Values:    layered["values"].(map[string]any),
 			})
@@ -247,7 +227,8 @@ func (r *Renderer) commonArgs(ctx context.Context, enabled []string) (*commonArg
 		enabled: enabled, servicePairs: map[string][2]map[string][]byte{},
 	}
 	for _, svc := range enabled {
-		chart, ok := ServiceCharts[svc]
+		entry, _ := catalog.Lookup(svc)
+		chart, ok := entry.Chart, entry.Chart != ""
 		if !ok {
 			continue
 		}
@@ -267,7 +248,8 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 	}
 	// Accounts borrowed from the other enabled services' active credentials.
 	borrowed := map[string]any{}
-	for _, b := range borrowedAccounts[svc] {
+	entry, _ := catalog.Lookup(svc)
+	for _, b := range entry.Borrows {
 		pair, ok := c.servicePairs[b[0]]
 		if !ok {
 			continue
@@ -321,7 +303,7 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 	strictAdmin := layering.Get(mspec, "features", "policies", "strict_admin", "enabled") == true
 	if svc == "dashboard" {
 		policies := map[string]any{}
-		for _, chart := range templates.PolicyServices {
+		for _, chart := range catalog.PolicyCharts() {
 			if !slices.Contains(c.enabled, chart) {
 				continue
 			}
@@ -334,9 +316,9 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 			}
 		}
 		data["service_policy"] = policies
-		data["os_policy_services"] = templates.PolicyServices
-	} else if chart, ok := ServiceCharts[svc]; ok && slices.Contains(templates.PolicyServices, chart) {
-		rules, _, err := r.Templates.Policy(release, chart, strictAdmin)
+		data["os_policy_services"] = catalog.PolicyCharts()
+	} else if entry.Policy {
+		rules, _, err := r.Templates.Policy(release, entry.Chart, strictAdmin)
 		if err != nil {
 			return nil, err
 		}
@@ -385,8 +367,9 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		// Their public CA bundle includes the internal RGW's CA.
 		data["rgw_internal_cacert"] = keys.RGWInternalCACert
 	}
-	users, ok := cephUsers[svc]
-	if !ok {
+	entry, _ := catalog.Lookup(svc)
+	users := entry.CephUsers
+	if len(users) == 0 {
 		return nil
 	}
 	needs, why := needsCeph(svc, mspec)

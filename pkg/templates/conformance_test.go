@@ -13,6 +13,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/conformance"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/testenv"
@@ -95,20 +96,20 @@ func fixtureData(t *testing.T, dir, ctx, svc string) map[string]any {
 	// the stub {<svc>_rule1: <svc>_value1} (its default policy file in
 	// production); the dashboard gets one per chart.
 	svcOf := map[string]string{}
-	for s, c := range ServiceCharts {
+	for s, c := range catalog.ServiceCharts() {
 		svcOf[c] = s
 	}
 	stub := func(s string) map[string]any { return map[string]any{s + "_rule1": s + "_value1"} }
 	if svc == "dashboard" {
 		all := map[string]any{}
-		for _, c := range PolicyServices {
+		for _, c := range catalog.PolicyCharts() {
 			all[c] = stub(svcOf[c])
 		}
 		data["service_policy"] = all
-	} else if c, ok := ServiceCharts[svc]; ok && slices.Contains(PolicyServices, c) {
+	} else if e, _ := catalog.Lookup(svc); e.Policy {
 		data["service_policy"] = stub(svc)
 	}
-	data["service_charts"] = ServiceCharts
+	data["service_charts"] = catalog.ServiceCharts()
 	data["pod_networks"] = []any{map[string]any{"cidr": "192.168.0.0/16"}} // the original default
 	return data
 }

@@ -40,23 +40,3 @@ func VersionOrdinal(name string) int {
 	}
 	return 0
 }
-
-// ServiceCharts maps the OpenStack service keys to their main chart (the
-// original's OS_SERVICES_MAP). Services listed here get a
-// generated-<svc>-passwords pair and RabbitMQ users.
-var ServiceCharts = map[string]string{
-	"block-storage": "cinder", "compute": "nova", "dns": "designate", "identity": "keystone", "image": "glance",
-	"networking": "neutron", "orchestration": "heat", "dashboard": "horizon", "load-balancer": "octavia",
-	"key-manager": "barbican", "placement": "placement", "baremetal": "ironic", "alarming": "aodh",
-	"event": "panko", "metering": "ceilometer", "metric": "gnocchi", "tempest": "tempest",
-	"object-storage": "ceph-rgw", "instance-ha": "masakari", "shared-file-system": "manila",
-	"stepler": "stepler", "metric-storage": "aetos",
-}
-
-// PolicyServices are the charts whose default policy the original hands
-// their service template as service_policy (its os_policy_services), in
-// the original's order; the dashboard gets all of them.
-var PolicyServices = []string{
-	"cinder", "nova", "designate", "keystone", "glance", "neutron", "heat", "octavia",
-	"barbican", "placement", "ironic", "aodh", "panko", "gnocchi", "masakari",
-}
