@@ -60,10 +60,10 @@ var Services = []Service{
 
 	{Key: "alarming", Chart: "aodh", Wave: 3, Policy: true},
 	{Key: "baremetal", Chart: "ironic", Wave: 3, Policy: true, Borrows: [][2]string{{"networking", "neutron"}, {"compute", "nova"}}},
-	{Key: "block-storage", Chart: "cinder", Wave: 3, Policy: true, CephUsers: []string{"cinder", "nova"}},
+	{Key: "block-storage", Chart: "cinder", Wave: 3, Policy: true, CephUsers: []string{"cinder"}},
 	{Key: "cloudprober", Wave: 3, Health: []string{"cloudprober"}},
 	{Key: "compute", Chart: "nova", Wave: 3, Policy: true, CephUsers: []string{"nova", "cinder"},
-		Borrows: [][2]string{{"networking", "neutron"}, {"placement", "placement"}}},
+		Borrows: [][2]string{{"networking", "neutron"}, {"placement", "placement"}, {"block-storage", "cinder"}}},
 	{Key: "dashboard", Chart: "horizon", Wave: 3},
 	{Key: "dns", Chart: "designate", Wave: 3, Policy: true},
 	{Key: "dynamic-resource-balancer", Wave: 3},

@@ -105,12 +105,21 @@ func TestCephArgs(t *testing.T) {
 	if data["is_ceph_enabled"] != false || data["ceph"] != nil || len(store.secrets) != 0 {
 		t.Errorf("no Ceph: %v, secrets %v", data, store.secrets)
 	}
+	// The RGW CA joins identity's public CA bundle only with object-storage.
 	data = map[string]any{}
 	if err := r.cephArgs(ctx, "identity", map[string]any{}, keys, data); err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := data["rgw_internal_cacert"]; ok || data["ceph"] != nil {
+		t.Errorf("identity without object-storage: %v", data)
+	}
+	data = map[string]any{}
+	withRGW := map[string]any{"features": map[string]any{"services": []any{"identity", "object-storage"}}}
+	if err := r.cephArgs(ctx, "identity", withRGW, keys, data); err != nil {
+		t.Fatal(err)
+	}
 	if data["rgw_internal_cacert"] != "RGW CA" || data["ceph"] != nil {
-		t.Errorf("identity: %v", data)
+		t.Errorf("identity with object-storage: %v", data)
 	}
 }
 

@@ -357,14 +357,18 @@ func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[st
 // rotated key is not propagated to them, which is logged).
 //
 // is_ceph_enabled (the original's name) is true when Ceph keys exist and
-// block storage is on Ceph (features.cinder.volume: enabled unless false,
-// backend ceph by default), or the service itself stores on Ceph (glance
-// rbd backends, nova ceph images). A service that stores on Ceph while the
+// block storage is enabled and on Ceph (features.cinder.volume: enabled
+// unless false, backend ceph by default), or the service itself stores on
+// Ceph (glance rbd backends, nova ceph images). A service that stores on Ceph while the
 // keys (or its user, or the monitors) are missing is an ErrCephKeysMissing
 // error: rendering it would hand the chart empty keys.
 func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]any, keys *ceph.Keys, data map[string]any) error {
-	if keys != nil && keys.RGWInternalCACert != "" && (svc == "identity" || svc == "dashboard") {
-		// Their public CA bundle includes the internal RGW's CA.
+	if keys != nil && keys.RGWInternalCACert != "" && (svc == "identity" || svc == "dashboard") &&
+		slices.Contains(layering.EnabledServices(mspec), "object-storage") {
+		// Their public CA bundle includes the internal RGW's CA when the
+		// RGW is the cloud's object store (object-storage enabled): as the
+		// original, whose final values of the 83 e2e deployments (Ceph
+		// keys with an RGW CA, no object-storage) never carry it.
 		data["rgw_internal_cacert"] = keys.RGWInternalCACert
 	}
 	entry, _ := catalog.Lookup(svc)
@@ -384,7 +388,10 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 			return fmt.Errorf("%w: %s, but the Secret has no key %q", ErrCephKeysMissing, why, users[0])
 		}
 	}
-	data["is_ceph_enabled"] = keys != nil && (needs || blockStorageOnCeph(mspec))
+	// Block storage counts only when it is enabled: without cinder, nova
+	// has no Ceph (the original's final values of the core presets).
+	cinderOnCeph := slices.Contains(layering.EnabledServices(mspec), "block-storage") && blockStorageOnCeph(mspec)
+	data["is_ceph_enabled"] = keys != nil && (needs || cinderOnCeph)
 	if keys == nil {
 		return nil
 	}
