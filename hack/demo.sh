@@ -87,6 +87,8 @@ supervise osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-di
   --images-base-url registry.example --helm-disable-hooks -v 2
 supervise health --kubeconfig "$KUBECONFIG" --namespace openstack \
   --metrics-bind-address 127.0.0.1:32771 --health-bind-address 127.0.0.1:32771 -v 2
+supervise ceph-exchange --kubeconfig "$KUBECONFIG" --namespace openstack \
+  --metrics-bind-address 127.0.0.1:32774 --health-bind-address 127.0.0.1:32774 -v 2
 "$KUBECTL" apply -f "$EXAMPLE"
 
 echo "demo: waiting for the OpenStackDeploymentStatus to say APPLIED (osdpl log: $WORK/osdpl.log)"

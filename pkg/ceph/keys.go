@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -70,12 +71,19 @@ func ParseKeys(data map[string][]byte) (*Keys, error) {
 		if ep == "" {
 			continue
 		}
-		if _, _, err := net.SplitHostPort(ep); err != nil {
-			return nil, fmt.Errorf("%w %s: mon_endpoints: %q is not ip:port: %w", ErrMalformed, KeysSecret, ep, err)
+		norm, err := ParseEndpoint(ep)
+		if err != nil {
+			return nil, fmt.Errorf("%w %s: mon_endpoints: %w", ErrMalformed, KeysSecret, err)
 		}
-		k.MonEndpoints = append(k.MonEndpoints, ep)
+		k.MonEndpoints = append(k.MonEndpoints, norm)
 	}
-	for name, roles := range userRoles {
+	names := make([]string, 0, len(userRoles))
+	for name := range userRoles {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the first error is always the same
+	for _, name := range names {
+		roles := userRoles[name]
 		raw, ok := data[name]
 		if !ok {
 			continue
@@ -103,6 +111,33 @@ func ParseKeys(data map[string][]byte) (*Keys, error) {
 		k.Users[name] = u
 	}
 	return k, nil
+}
+
+// ParseEndpoint parses one monitor endpoint, ip:port, and returns it as
+// Ceph's mon_host wants it: IPv4 as is, IPv6 in brackets. The original
+// parses IPv4 only; an IPv6 address is accepted bracketed ([fd00::1]:6789)
+// or bare, the port after its last colon (fd00::1:6789). A host that is not
+// an IP address (monitors are addressed by IP) or a port outside 1-65535
+// is an error.
+func ParseEndpoint(ep string) (string, error) {
+	host, port, err := net.SplitHostPort(ep)
+	if err != nil {
+		// A bare IPv6 address: the port is after the last colon.
+		i := strings.LastIndexByte(ep, ':')
+		if i < 0 || strings.ContainsAny(ep, "[]") {
+			return "", fmt.Errorf("%q is not ip:port", ep)
+		}
+		host, port = ep[:i], ep[i+1:]
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return "", fmt.Errorf("%q: %q is not an IP address", ep, host)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || port != strconv.Itoa(n) {
+		return "", fmt.Errorf("%q: %q is not a port", ep, port)
+	}
+	return net.JoinHostPort(ip.String(), port), nil
 }
 
 // KeyringSecret is the name of the Secret holding a user's key in the
