@@ -38,6 +38,15 @@ test-env: ## Build (once, cached) kube-apiserver, kube-controller-manager, kube-
 test: test-env ## Run all tests against a real kube-apiserver and etcd.
 	$(GO) test $(GOTEST_FLAGS) ./...
 
+FUZZTIME ?= 10s
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (default 10s) each.
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
 .PHONY: bench
 bench: test-env ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
