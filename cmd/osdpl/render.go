@@ -253,7 +253,7 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 		// The Secrets of the redis service and the Tungsten Fabric
 		// operator, offline: placeholders too (no octavia health manager
 		// addresses).
-		in.RedisPassword = "PLACEHOLDER:" + render.DefaultRedisNamespace + "/" + render.RedisSecret + ":password"
+		in.RedisPassword = render.PlaceholderRedisPassword
 		in.TFData = map[string]string{}
 	}
 	res, err := r.Render(ctx, in)
