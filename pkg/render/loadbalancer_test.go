@@ -44,9 +44,10 @@ func TestLoadBalancerCredentialsAndSharedSecrets(t *testing.T) {
 		}
 		return kube
 	}
+	spec := obj["spec"].(map[string]any)
 	renderOn := func(kube *fake.Clientset) (map[string]any, error) {
 		src := Sources{Kube: kube, CephSharedNamespace: ceph.SharedNamespace}
-		in, err := src.Gather(ctx, name, ns, obj["spec"].(map[string]any))
+		in, err := src.Gather(ctx, name, ns, spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,5 +116,17 @@ func TestLoadBalancerCredentialsAndSharedSecrets(t *testing.T) {
 		if _, err := renderOn(cluster(missing)); !errors.Is(err, ErrSharedSecretMissing) {
 			t.Errorf("without %s: %v, want a wait (ErrSharedSecretMissing)", missing, err)
 		}
+	}
+
+	// From antelope the jobboard is on etcd: no wait for the Redis
+	// password, and no Redis endpoint without it.
+	spec = layering.DeepCopy(spec).(map[string]any)
+	spec["openstack_version"] = "epoxy"
+	v, err = renderOn(cluster(DefaultRedisNamespace + "/" + RedisSecret))
+	if err != nil {
+		t.Fatalf("epoxy without the Redis password: %v", err)
+	}
+	if get := layering.Get(v, "endpoints", "jobboard_redis"); get != nil || layering.Get(v, "conf", "octavia", "task_flow", "jobboard_backend_driver") != "etcd_taskflow_driver" {
+		t.Errorf("epoxy without the Redis password: jobboard_redis %v", get)
 	}
 }

@@ -526,12 +526,19 @@ func (r *Renderer) loadBalancerArgs(ctx context.Context, mspec map[string]any, i
 	}
 	data["tls_certificates"] = credentials.DecodeAll(ca)
 	if slices.Contains(layering.EnabledServices(mspec), "redis") {
-		if in.RedisPassword == "" {
+		// The amphorav2 jobboard is on Redis from ussuri to zed (etcd from
+		// antelope, where the original still sets the Redis endpoint): only
+		// then is a missing password worth waiting for; otherwise the
+		// endpoint is left out.
+		version, _ := mspec["openstack_version"].(string)
+		switch {
+		case in.RedisPassword != "":
+			data["redis_namespace"] = cmp.Or(in.RedisNamespace, DefaultRedisNamespace)
+			data["redis_secret"] = in.RedisPassword
+		case templates.VersionOrdinal(version) >= templates.VersionOrdinal("ussuri") && templates.VersionOrdinal(version) < templates.VersionOrdinal("antelope"):
 			return fmt.Errorf("%w: redis is enabled and octavia's jobboard uses it, but Secret %s/%s (written by the redis service) is missing",
 				ErrSharedSecretMissing, cmp.Or(in.RedisNamespace, DefaultRedisNamespace), RedisSecret)
 		}
-		data["redis_namespace"] = cmp.Or(in.RedisNamespace, DefaultRedisNamespace)
-		data["redis_secret"] = in.RedisPassword
 	}
 	if layering.Get(mspec, "features", "neutron", "backend") == "tungstenfabric" {
 		if in.TFData == nil {
