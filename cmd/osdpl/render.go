@@ -249,6 +249,13 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 		// Offline, like every other credential: deterministic placeholders.
 		in.CephKeys = ceph.Placeholder()
 	}
+	if o.kubeconfig == "" {
+		// The Secrets of the redis service and the Tungsten Fabric
+		// operator, offline: placeholders too (no octavia health manager
+		// addresses).
+		in.RedisPassword = render.PlaceholderRedisPassword
+		in.TFData = map[string]string{}
+	}
 	res, err := r.Render(ctx, in)
 	if err != nil {
 		return nil, "", nil, err
@@ -260,6 +267,9 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 	known := append([]string(nil), store.secrets...)
 	for _, data := range in.Secrets {
 		known = append(known, redact.SecretData(data)...)
+	}
+	if in.RedisPassword != "" {
+		known = append(known, in.RedisPassword)
 	}
 	if k := in.CephKeys; k != nil {
 		known = append(known, k.AdminKey)

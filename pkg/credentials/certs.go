@@ -14,15 +14,20 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Names of the key and certificate Secrets of the compute service.
+// Names of the key and certificate Secrets of the compute and
+// load-balancer services (the amphorae's SSH key and CA: the CA
+// certificate with its key is also the controllers' client certificate).
 const (
-	NovaSSHSecret        = "generated-nova-ssh-creds"
-	LibvirtServerTLS     = "libvirt-server-tls-certs"
-	LibvirtVNCTLS        = "libvirt-vnc-tls-certs"
-	certificateValidity  = 10 * 365 * 24 * time.Hour
-	rsaBits              = 2048
-	organization         = "Mirantis Inc"
-	certificateAuthority = "Mirantis"
+	NovaSSHSecret         = "generated-nova-ssh-creds"
+	LibvirtServerTLS      = "libvirt-server-tls-certs"
+	LibvirtVNCTLS         = "libvirt-vnc-tls-certs"
+	LoadBalancerSSHSecret = "generated-load-balancer-ssh-creds"
+	OctaviaAmphoraCerts   = "generated-octavia-amphora-certs"
+	OctaviaAmphoraCN      = "octavia-amphora-ca"
+	certificateValidity   = 10 * 365 * 24 * time.Hour
+	rsaBits               = 2048
+	organization          = "Mirantis Inc"
+	certificateAuthority  = "Mirantis"
 )
 
 // lazy generates a set of related values once, for the fields of one Spec

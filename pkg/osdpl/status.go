@@ -54,7 +54,7 @@ func Waiting(err error) error { return waitError{error: err} }
 func isWait(err error) bool {
 	var w waitError
 	var ref *layering.SecretRefError
-	return errors.As(err, &w) || errors.As(err, &ref) || errors.Is(err, render.ErrCephKeysMissing)
+	return errors.As(err, &w) || errors.As(err, &ref) || errors.Is(err, render.ErrCephKeysMissing) || errors.Is(err, render.ErrSharedSecretMissing)
 }
 
 // classifyRender marks the errors of rendering: a spec edit must fix type

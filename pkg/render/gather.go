@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,7 +33,20 @@ type Sources struct {
 	// PodNetworks are the cluster's pod networks (ParsePodNetworks); nil:
 	// the default.
 	PodNetworks []any
+	// RedisNamespace holds the Redis password Secret (default
+	// openstack-redis); TFSharedNamespace the Tungsten Fabric operator's
+	// ost-data Secret (default openstack-tf-shared).
+	RedisNamespace, TFSharedNamespace string
 }
+
+// Namespaces and names of the Secrets other operators share with the
+// controller, as the original's.
+const (
+	DefaultRedisNamespace    = "openstack-redis"
+	RedisSecret              = "generated-redis-password"
+	DefaultTFSharedNamespace = "openstack-tf-shared"
+	TFDataSecret             = "ost-data"
+)
 
 // DefaultPodNetworks is the default of the pod networks setting (the
 // original's OSCTL_POD_NETWORKS_DATA).
@@ -72,8 +86,10 @@ func (e invalidInput) Unwrap() error        { return e.error }
 // Gather builds the Input of the OpenStackDeployment name in namespace
 // from its spec and the cluster: the value_from Secrets (labelled
 // openstack.lcm.mirantis.com/osdpl_secret=true), the Ceph exchange Secret
-// (absent: no Ceph yet, and a service that stores on Ceph waits) and the
-// <name>-artifacts ConfigMap's entry for the spec's openstack_version.
+// (absent: no Ceph yet, and a service that stores on Ceph waits), the
+// Redis password and the Tungsten Fabric ost-data Secrets (absent: a
+// service that needs them waits) and the <name>-artifacts ConfigMap's
+// entry for the spec's openstack_version.
 func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[string]any) (Input, error) {
 	in := Input{
 		Spec: spec, Namespace: namespace, Secrets: map[string]map[string][]byte{},
@@ -97,6 +113,27 @@ func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[st
 	default:
 		if in.CephKeys, err = ceph.ParseKeys(keys.Data); err != nil {
 			return Input{}, err
+		}
+	}
+	redisNS := cmp.Or(s.RedisNamespace, DefaultRedisNamespace)
+	redis, err := s.Kube.CoreV1().Secrets(redisNS).Get(ctx, RedisSecret, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return Input{}, fmt.Errorf("reading Secret %s/%s: %w", redisNS, RedisSecret, err)
+	default:
+		in.RedisNamespace, in.RedisPassword = redisNS, string(redis.Data["password"])
+	}
+	tfNS := cmp.Or(s.TFSharedNamespace, DefaultTFSharedNamespace)
+	tf, err := s.Kube.CoreV1().Secrets(tfNS).Get(ctx, TFDataSecret, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return Input{}, fmt.Errorf("reading Secret %s/%s: %w", tfNS, TFDataSecret, err)
+	default:
+		in.TFData = map[string]string{}
+		for k, v := range tf.Data {
+			in.TFData[k] = string(v)
 		}
 	}
 	cm, err := s.Kube.CoreV1().ConfigMaps(namespace).Get(ctx, name+"-artifacts", metav1.GetOptions{})

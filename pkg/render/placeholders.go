@@ -45,3 +45,7 @@ func PlaceholderSecrets(spec map[string]any, have map[string]map[string][]byte) 
 	walk(spec)
 	return out
 }
+
+// PlaceholderRedisPassword stands for the Redis password (Secret
+// generated-redis-password of the redis service) in an offline render.
+const PlaceholderRedisPassword = placeholderPrefix + DefaultRedisNamespace + "/" + RedisSecret + ":password"

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -35,6 +37,13 @@ type Input struct {
 	// PodNetworks are the cluster's pod networks ([{cidr: …}], the
 	// original's OSCTL_POD_NETWORKS_DATA); nil: the default.
 	PodNetworks []any
+	// RedisPassword is the password of the cloud's Redis (Secret
+	// generated-redis-password of RedisNamespace, written by the redis
+	// service); "" when there is none yet.
+	RedisNamespace, RedisPassword string
+	// TFData is the Tungsten Fabric operator's ost-data Secret, decoded;
+	// nil when there is none.
+	TFData map[string]string
 }
 
 // Release is one Helm release with its final values.
@@ -163,6 +172,11 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		}
 		if err := r.cephArgs(ctx, svc, mspec, in.CephKeys, data); err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
+		}
+		if svc == "load-balancer" {
+			if err := r.loadBalancerArgs(ctx, mspec, in, data); err != nil {
+				return nil, fmt.Errorf("service %s: %w", svc, err)
+			}
 		}
 		data["spec"] = mspec
 		data["images"] = images
@@ -487,6 +501,57 @@ func (r *Renderer) computeArgs(ctx context.Context, mspec map[string]any, c *com
 			return fmt.Errorf("VNC TLS certificates: %w", err)
 		}
 		data["libvirt_vnc_certs"] = credentials.DecodeAll(pack)
+	}
+	return nil
+}
+
+// ErrSharedSecretMissing: a service needs a Secret another operator or
+// service writes (the Redis password, Tungsten Fabric's ost-data) and it is
+// not there yet. Retried, as the original waits for them.
+var ErrSharedSecretMissing = errors.New("waiting for a shared Secret")
+
+// loadBalancerArgs are octavia's extra arguments, as the original's: the
+// amphorae's SSH key and CA (generated once, kept), the Redis password of
+// the amphorav2 jobboard while the cloud has Redis, and, with Tungsten
+// Fabric, the health manager addresses the TF operator publishes.
+func (r *Renderer) loadBalancerArgs(ctx context.Context, mspec map[string]any, in Input, data map[string]any) error {
+	keys, err := r.Store.Secret(ctx, credentials.SSHKeys(credentials.LoadBalancerSSHSecret))
+	if err != nil {
+		return fmt.Errorf("amphora SSH keys: %w", err)
+	}
+	data["ssh_credentials"] = credentials.DecodeAll(keys)
+	ca, err := r.Store.Secret(ctx, credentials.SelfSignedCA(credentials.OctaviaAmphoraCerts, credentials.OctaviaAmphoraCN))
+	if err != nil {
+		return fmt.Errorf("amphora CA: %w", err)
+	}
+	data["tls_certificates"] = credentials.DecodeAll(ca)
+	if slices.Contains(layering.EnabledServices(mspec), "redis") {
+		// The amphorav2 jobboard is on Redis from ussuri to zed (etcd from
+		// antelope, where the original still sets the Redis endpoint): only
+		// then is a missing password worth waiting for; otherwise the
+		// endpoint is left out.
+		version, _ := mspec["openstack_version"].(string)
+		switch {
+		case in.RedisPassword != "":
+			data["redis_namespace"] = cmp.Or(in.RedisNamespace, DefaultRedisNamespace)
+			data["redis_secret"] = in.RedisPassword
+		case templates.VersionOrdinal(version) >= templates.VersionOrdinal("ussuri") && templates.VersionOrdinal(version) < templates.VersionOrdinal("antelope"):
+			return fmt.Errorf("%w: redis is enabled and octavia's jobboard uses it, but Secret %s/%s (written by the redis service) is missing",
+				ErrSharedSecretMissing, cmp.Or(in.RedisNamespace, DefaultRedisNamespace), RedisSecret)
+		}
+	}
+	if layering.Get(mspec, "features", "neutron", "backend") == "tungstenfabric" {
+		if in.TFData == nil {
+			return fmt.Errorf("%w: the neutron backend is tungstenfabric, but Secret %s/%s (written by the Tungsten Fabric operator) is missing",
+				ErrSharedSecretMissing, DefaultTFSharedNamespace, TFDataSecret)
+		}
+		var hms []any
+		if raw := in.TFData["octavia_hm_list"]; raw != "" {
+			if err := json.Unmarshal([]byte(raw), &hms); err != nil {
+				return fmt.Errorf("Secret %s/%s octavia_hm_list: want a JSON list of addresses: %w", DefaultTFSharedNamespace, TFDataSecret, err)
+			}
+		}
+		data["octavia_hm_list"] = hms
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func renderFile(t testing.TB, path string) *Result {
 	res, err := r.Render(context.Background(), Input{
 		Spec: loadSpec(t, path), Namespace: "openstack", Secrets: tlsSecrets,
 		ImagesBaseURL: "registry.example", BinaryBaseURL: "https://binary.example",
-		CephKeys: ceph.Placeholder(),
+		CephKeys: ceph.Placeholder(), RedisPassword: PlaceholderRedisPassword, TFData: map[string]string{},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +168,7 @@ func BenchmarkRenderComputeExample(b *testing.B) {
 	r := &Renderer{Templates: templates.New(), Store: PlaceholderStore{}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets, CephKeys: ceph.Placeholder()}); err != nil {
+		if _, err := r.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets, CephKeys: ceph.Placeholder(), RedisPassword: PlaceholderRedisPassword}); err != nil {
 			b.Fatal(err)
 		}
 	}
