@@ -82,11 +82,15 @@ export KUBECONFIG="$KUBECONFIG_FILE"
 echo "demo: cluster up; KUBECONFIG=$KUBECONFIG"
 
 "$KUBECTL" apply -f <(sed -n '1,/^---/p' "$EXAMPLE" | sed '$d') >/dev/null   # the namespace first
+# The secrets binary's target namespaces (deploy/namespace.yaml in a cluster).
+for ns in osh-system openstack-external; do "$KUBECTL" create namespace "$ns" >/dev/null 2>&1 || true; done
 supervise osdpl run --kubeconfig "$KUBECONFIG" --namespace openstack --charts-dir "$CHARTS_DIR" \
   --metrics-bind-address 127.0.0.1:32768 --health-bind-address 127.0.0.1:32768 \
   --images-base-url registry.example --helm-disable-hooks -v 2
 supervise health --kubeconfig "$KUBECONFIG" --namespace openstack \
   --metrics-bind-address 127.0.0.1:32771 --health-bind-address 127.0.0.1:32771 -v 2
+supervise secrets --kubeconfig "$KUBECONFIG" --namespace openstack \
+  --metrics-bind-address 127.0.0.1:32770 --health-bind-address 127.0.0.1:32770 -v 2
 supervise ceph-exchange --kubeconfig "$KUBECONFIG" --namespace openstack \
   --metrics-bind-address 127.0.0.1:32774 --health-bind-address 127.0.0.1:32774 -v 2
 "$KUBECTL" apply -f "$EXAMPLE"

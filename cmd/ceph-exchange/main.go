@@ -20,7 +20,7 @@ import (
 func main() {
 	o := operator.NewOptions("ceph-exchange", 32774)
 	resync := 10 * time.Minute
-	shared := envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace)
+	shared := operator.EnvOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace)
 	cmd := &cobra.Command{
 		Use:           "ceph-exchange",
 		Short:         "Keep the cloud's Ceph keyrings and status.watched in step with the Ceph exchange Secret",
@@ -43,11 +43,4 @@ func main() {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
 	}
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

@@ -15,6 +15,7 @@ import (
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/helm"
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/redact"
 	"rockoon.dev/rockoon/pkg/render"
 )
@@ -58,7 +59,7 @@ func newDiffCommand() *cobra.Command {
 		},
 	}
 	o.addFlags(cmd)
-	cmd.Flags().StringVar(&chartsDir, "charts-dir", envOr("CHARTS_DIR", "/opt/rockoon/charts"), "Charts directory, laid out as <dir>/{openstack,infra}/<chart>")
+	cmd.Flags().StringVar(&chartsDir, "charts-dir", operator.EnvOr("CHARTS_DIR", "/opt/rockoon/charts"), "Charts directory, laid out as <dir>/{openstack,infra}/<chart>")
 	return cmd
 }
 

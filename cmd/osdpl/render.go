@@ -25,6 +25,7 @@ import (
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/redact"
 	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/templates"
@@ -52,8 +53,8 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.namespace, "namespace", "n", "", "Namespace of the cloud (default: the object's, else openstack)")
 	cmd.Flags().StringVar(&o.imagesBaseURL, "images-base-url", defaultImagesBaseURL(), "Default images base URL (spec.artifacts wins)")
 	cmd.Flags().StringVar(&o.binaryBaseURL, "binary-base-url", defaultBinaryBaseURL(), "Default binaries base URL (spec.artifacts wins)")
-	cmd.Flags().StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", envOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "With --kubeconfig: namespace of the Ceph exchange Secret openstack-ceph-keys; env OSCTL_CEPH_SHARED_NAMESPACE")
-	cmd.Flags().StringVar(&o.podNetworks, "pod-networks", envOr("OSCTL_POD_NETWORKS_DATA", render.DefaultPodNetworks), "The cluster's pod networks, a JSON list of {\"cidr\": ...}; env OSCTL_POD_NETWORKS_DATA")
+	cmd.Flags().StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", operator.EnvOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "With --kubeconfig: namespace of the Ceph exchange Secret openstack-ceph-keys; env OSCTL_CEPH_SHARED_NAMESPACE")
+	cmd.Flags().StringVar(&o.podNetworks, "pod-networks", operator.EnvOr("OSCTL_POD_NETWORKS_DATA", render.DefaultPodNetworks), "The cluster's pod networks, a JSON list of {\"cidr\": ...}; env OSCTL_POD_NETWORKS_DATA")
 	cmd.Flags().BoolVar(&o.showSecrets, "show-secrets", false, "Print the real values of credentials and other secrets instead of "+redact.Mask)
 	_ = cmd.MarkFlagRequired("filename")
 }

@@ -1,23 +1,18 @@
 package main
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
+
+	"rockoon.dev/rockoon/pkg/operator"
 )
 
 // defaults of the artifact base URLs, overridden by the environment (the
 // original's variable names) and flags.
-func defaultImagesBaseURL() string { return envOr("OSCTL_IMAGES_BASE_URL", "mirantis.azurecr.io") }
-func defaultBinaryBaseURL() string {
-	return envOr("OSCTL_BINARY_BASE_URL", "https://binary.mirantis.com")
+func defaultImagesBaseURL() string {
+	return operator.EnvOr("OSCTL_IMAGES_BASE_URL", "mirantis.azurecr.io")
 }
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
+func defaultBinaryBaseURL() string {
+	return operator.EnvOr("OSCTL_BINARY_BASE_URL", "https://binary.mirantis.com")
 }
 
 func newRootCommand() *cobra.Command {

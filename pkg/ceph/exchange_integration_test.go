@@ -2,7 +2,6 @@ package ceph_test
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -12,9 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2/ktesting"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
@@ -39,36 +36,9 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// writes counts the requests that change something, sent through it.
-type writes struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (w *writes) wrap(rt http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.Method != http.MethodGet && !strings.Contains(r.URL.Path, "/events") {
-			w.mu.Lock()
-			w.n++
-			w.mu.Unlock()
-		}
-		return rt.RoundTrip(r)
-	})
-}
-
-func (w *writes) count() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.n
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 type exchange struct {
 	ns, shared string
-	writes     *writes
+	writes     *testenv.Writes
 	logs       func() string
 	stop       func()
 }
@@ -77,9 +47,8 @@ type exchange struct {
 // Ceph namespace shared, with a short resync.
 func start(t *testing.T, ns, shared string) *exchange {
 	t.Helper()
-	x := &exchange{ns: ns, shared: shared, writes: &writes{}}
-	cfg := rest.CopyConfig(env.Config)
-	cfg.Wrap(x.writes.wrap)
+	x := &exchange{ns: ns, shared: shared, writes: &testenv.Writes{}}
+	cfg := x.writes.Wrap(env.Config)
 	opts := operator.NewOptions("ceph-exchange", 0)
 	opts.Namespace, opts.LeaderElect = ns, false
 	opts.MetricsBindAddress, opts.HealthBindAddress = "127.0.0.1:0", "127.0.0.1:0"
@@ -149,20 +118,6 @@ func putKeys(t *testing.T, shared string, data map[string][]byte) {
 	}
 }
 
-// eventually polls cond for up to 30s.
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	var last string
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		ok, state := cond()
-		last = state
-		return ok, nil
-	})
-	if err != nil {
-		t.Fatalf("%s: still %s", what, last)
-	}
-}
-
 func keyring(t *testing.T, ns, user string) string {
 	t.Helper()
 	s, err := kube.CoreV1().Secrets(ns).Get(context.Background(), ceph.KeyringSecret(user), metav1.GetOptions{})
@@ -189,7 +144,7 @@ func hash(t *testing.T, ns string) string {
 func synced(t *testing.T, ns string, data map[string][]byte, nova, cinder string) {
 	t.Helper()
 	want := watched.SecretHash(data)
-	eventually(t, "keyrings and hash", func() (bool, string) {
+	testenv.Eventually(t, 30*time.Second, "keyrings and hash", func() (bool, string) {
 		n, c, h := keyring(t, ns, "nova"), keyring(t, ns, "cinder"), hash(t, ns)
 		return n == nova && c == cinder && h == want, "nova=" + n + " cinder=" + c + " hash=" + h
 	})
@@ -219,9 +174,9 @@ func TestExchangeFollowsTheKeysSecret(t *testing.T) {
 	synced(t, ns, d1, nova1, cinder1)
 
 	// A resync (every second here) writes nothing.
-	before := x.writes.count()
+	before := x.writes.Count()
 	time.Sleep(3 * time.Second)
-	if n := x.writes.count() - before; n != 0 {
+	if n := x.writes.Count() - before; n != 0 {
 		t.Errorf("%d writes while nothing changed", n)
 	}
 
@@ -238,7 +193,7 @@ func TestExchangeFollowsTheKeysSecret(t *testing.T) {
 	bad["nova"] = []byte("client.nova")
 	bad["cinder"] = []byte("client.cinder;AQDcinder3XXXXXXXXXXXXXXXXXXXXXXXXXXXXX==;volumes-hdd:volumes:hdd")
 	putKeys(t, shared, bad)
-	eventually(t, "CephKeysMalformed Event", func() (bool, string) {
+	testenv.Eventually(t, 30*time.Second, "CephKeysMalformed Event", func() (bool, string) {
 		ev := warnings(t, ns, "CephKeysMalformed")
 		return len(ev) == 1, "no Event"
 	})
@@ -308,7 +263,7 @@ func TestExchangeResumesAfterRestart(t *testing.T) {
 	x.stop()
 	y := start(t, ns, shared)
 	time.Sleep(2 * time.Second)
-	if n := y.writes.count(); n != 0 {
+	if n := y.writes.Count(); n != 0 {
 		t.Errorf("%d writes at the start over a converged cloud", n)
 	}
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 
 	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
@@ -23,17 +20,9 @@ func Run(ctx context.Context, rt *operator.Runtime, sharedNamespace string, resy
 	if err != nil {
 		return err
 	}
-	keysFactory := informers.NewSharedInformerFactoryWithOptions(kube, resync,
-		informers.WithNamespace(sharedNamespace),
-		informers.WithTweakListOptions(func(lo *metav1.ListOptions) {
-			lo.FieldSelector = fields.OneTermEqualSelector("metadata.name", KeysSecret).String()
-		}),
-		informers.WithTransform(func(obj any) (any, error) {
-			if s, ok := obj.(*corev1.Secret); ok {
-				s.ManagedFields = nil
-			}
-			return obj, nil
-		}))
+	keysFactory := operator.NewSelectedInformerFactory(kube, resync, operator.Selection{
+		Namespace: sharedNamespace, Fields: fields.OneTermEqualSelector("metadata.name", KeysSecret).String(),
+	})
 	keys := keysFactory.Core().V1().Secrets().Informer()
 	lcmFactory := externalversions.NewSharedInformerFactoryWithOptions(lcm, resync, externalversions.WithNamespace(o.Namespace))
 	osdpls := lcmFactory.Lcm().V1alpha1().OpenStackDeployments()

@@ -306,22 +306,46 @@ func EnsurePair(ctx context.Context, client kubernetes.Interface, namespace, fie
 		}
 		datas[i] = d
 	}
-	prio := [2]int64{-1, -1}
+	var objs [2]*corev1.Secret
 	for i, name := range names {
 		s, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return Pair{}, fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
 		}
-		if v, ok := s.Annotations[PriorityAnnotation]; ok {
-			p, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return Pair{}, fmt.Errorf("Secret %s/%s: annotation %s=%q is not an integer", namespace, name, PriorityAnnotation, v)
-			}
-			prio[i] = p
-		}
+		objs[i] = s
 	}
-	if prio[1] > prio[0] {
+	active, err := Active(objs[0], objs[1])
+	if err != nil {
+		return Pair{}, err
+	}
+	if active == objs[1] {
 		return Pair{ActiveName: names[1], Active: datas[1], BackupName: names[0], Backup: datas[0]}, nil
 	}
 	return Pair{ActiveName: names[0], Active: datas[0], BackupName: names[1], Backup: datas[1]}, nil
+}
+
+// Active returns the active Secret of a rotation pair (nil ones are
+// skipped): the one with the highest PriorityAnnotation, a Secret without
+// it after one with it, the first given on a tie. A priority that is not
+// an integer is an error naming the Secret.
+func Active(secrets ...*corev1.Secret) (*corev1.Secret, error) {
+	var best *corev1.Secret
+	bestPrio := int64(-1)
+	for _, s := range secrets {
+		if s == nil {
+			continue
+		}
+		prio := int64(-1)
+		if v, ok := s.Annotations[PriorityAnnotation]; ok {
+			p, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("Secret %s/%s: annotation %s=%q is not an integer", s.Namespace, s.Name, PriorityAnnotation, v)
+			}
+			prio = p
+		}
+		if best == nil || prio > bestPrio {
+			best, bestPrio = s, prio
+		}
+	}
+	return best, nil
 }

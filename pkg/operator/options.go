@@ -129,3 +129,13 @@ func (o *Options) RESTConfig() (*rest.Config, error) {
 func (o *Options) FieldManager() string {
 	return "rockoon-" + o.Component
 }
+
+// EnvOr returns the environment variable name, or def when it is unset or
+// empty: the default of a flag that the original's environment variable
+// also sets.
+func EnvOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
