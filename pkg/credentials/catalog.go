@@ -15,6 +15,7 @@ const (
 	KeystoneCredentialKey      = "keystone-credential-data"
 	OIDCCryptoPassphraseSecret = "oidc-crypto-passphrase"
 	StackLightSecret           = "generated-stacklight-password"
+	RedisSecret                = "generated-redis-password"
 )
 
 // ServiceSecretName is the rotation pair base name of a service's
@@ -55,6 +56,15 @@ func RabbitMQGuest() Spec {
 func StackLight() Spec {
 	return Spec{Name: StackLightSecret, Fields: []Field{
 		{Key: "username", Generate: func() any { return Name("stacklight", 16) }},
+		{Key: "password", Generate: func() any { return Password(32) }},
+	}}
+}
+
+// RedisPassword is generated-redis-password: the password of the redis
+// failover, which the redis operator reads itself (RedisFailover
+// auth.secretPath) and its clients (gnocchi, octavia) get.
+func RedisPassword() Spec {
+	return Spec{Name: RedisSecret, Fields: []Field{
 		{Key: "password", Generate: func() any { return Password(32) }},
 	}}
 }

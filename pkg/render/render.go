@@ -279,6 +279,12 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		}
 		creds["stacklight"] = credentials.DecodeAll(sl)
 		data["credentials"] = creds
+	case "redis":
+		// The template names the Secret only (the operator reads it): it
+		// must exist before the failover starts; its value is not passed.
+		if _, err := r.Store.Secret(ctx, credentials.RedisPassword()); err != nil {
+			return nil, fmt.Errorf("redis password: %w", err)
+		}
 	case "identity":
 		for _, spec := range credentials.KeystoneKeys() {
 			if _, err := r.Store.Secret(ctx, spec); err != nil {

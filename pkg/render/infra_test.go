@@ -1,0 +1,66 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"rockoon.dev/rockoon/pkg/credentials"
+	"rockoon.dev/rockoon/pkg/templates"
+)
+
+// renderWith renders minimal.yaml with extra services through the
+// controller's store over a fake cluster.
+func renderWith(t *testing.T, extra ...string) (*Result, *fake.Clientset) {
+	t.Helper()
+	spec := loadSpec(t, "../../apis/lcm/v1alpha1/testdata/minimal.yaml")
+	var services []any
+	for _, s := range extra {
+		services = append(services, s)
+	}
+	spec["features"].(map[string]any)["services"] = services
+	kube := fake.NewClientset()
+	r := &Renderer{Templates: templates.New(), Store: ClusterStore{Client: kube, Namespace: "openstack", FieldManager: "test"}}
+	res, err := r.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, kube
+}
+
+// The redis failover's password Secret is generated once, before the
+// operator needs it, and its value appears in no release.
+func TestRedisPasswordSecret(t *testing.T) {
+	res, kube := renderWith(t, "redis")
+	sec, err := kube.CoreV1().Secrets("openstack").Get(context.Background(), credentials.RedisSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := string(sec.Data["password"])
+	if len(pw) != 32 {
+		t.Fatalf("password of %d characters, want 32", len(pw))
+	}
+	all, _ := json.Marshal(res.Services)
+	if strings.Contains(string(all), pw) {
+		t.Error("the redis password is in the rendered values")
+	}
+	rel := release(t, res, "openstack-redis-operator")
+	if rel.Chart != "redisoperator" || rel.Group != "infra" {
+		t.Errorf("redis release %+v", rel)
+	}
+	// Kept on the next render.
+	renderAgain := &Renderer{Templates: templates.New(), Store: ClusterStore{Client: kube, Namespace: "openstack", FieldManager: "test"}}
+	spec := loadSpec(t, "../../apis/lcm/v1alpha1/testdata/minimal.yaml")
+	spec["features"].(map[string]any)["services"] = []any{"redis"}
+	if _, err := renderAgain.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets}); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := kube.CoreV1().Secrets("openstack").Get(context.Background(), credentials.RedisSecret, metav1.GetOptions{})
+	if string(again.Data["password"]) != pw {
+		t.Error("the redis password changed on the second render")
+	}
+}
