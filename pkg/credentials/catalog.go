@@ -69,6 +69,18 @@ func RedisPassword() Spec {
 	}}
 }
 
+// DRBPasswords is the generated-dynamic-resource-balancer-passwords pair:
+// the Keystone account drb-controller of the DRB controller only (it has
+// no database, queue or cache). The username is the account followed by
+// random characters, 32 in all, as the original's.
+func DRBPasswords() Spec {
+	return Spec{Name: ServiceSecretName("dynamic-resource-balancer"), Fields: []Field{
+		{Key: "identity", Generate: func() any {
+			return map[string]UserPass{"drb-controller": {Username: Name("drb-controller", 32), Password: Password(32)}}
+		}},
+	}}
+}
+
 // OIDCCryptoPassphrase is the Secret of keystone's mod_auth_openidc
 // session encryption passphrase (identity federation).
 func OIDCCryptoPassphrase() Spec {

@@ -64,3 +64,37 @@ func TestRedisPasswordSecret(t *testing.T) {
 		t.Error("the redis password changed on the second render")
 	}
 }
+
+// The DRB controller's Keystone account is a rotation pair of its own,
+// holding only identity.drb-controller; the release uses the active one,
+// and the account makes no RabbitMQ user (DRB has no queue).
+func TestDRBCredentialsPair(t *testing.T) {
+	res, kube := renderWith(t, "dynamic-resource-balancer")
+	var users []string
+	for _, name := range []string{"generated-dynamic-resource-balancer-passwords", "generated-dynamic-resource-balancer-passwords-1"} {
+		sec, err := kube.CoreV1().Secrets("openstack").Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sec.Data) != 1 {
+			t.Errorf("%s has keys %v, want identity only", name, sec.Data)
+		}
+		var id map[string]credentials.UserPass
+		if err := json.Unmarshal(sec.Data["identity"], &id); err != nil {
+			t.Fatal(err)
+		}
+		u := id["drb-controller"]
+		if len(id) != 1 || !strings.HasPrefix(u.Username, "drb-controller") || len(u.Username) != 32 || len(u.Password) != 32 {
+			t.Errorf("%s identity: %d accounts, username %q (%d), password of %d", name, len(id), u.Username, len(u.Username), len(u.Password))
+		}
+		users = append(users, u.Username)
+	}
+	rel := release(t, res, "openstack-drb-controller")
+	if got := rel.Values["endpoints"].(map[string]any)["identity"].(map[string]any)["auth"].(map[string]any)["drb-controller"].(map[string]any)["username"]; got != users[0] {
+		t.Errorf("release username %v, want the active %s", got, users[0])
+	}
+	rmq, _ := json.Marshal(release(t, res, "openstack-rabbitmq").Values)
+	if strings.Contains(string(rmq), "drb") {
+		t.Error("RabbitMQ got a DRB user")
+	}
+}

@@ -285,6 +285,14 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		if _, err := r.Store.Secret(ctx, credentials.RedisPassword()); err != nil {
 			return nil, fmt.Errorf("redis password: %w", err)
 		}
+	case "dynamic-resource-balancer":
+		// Its own pair (no main chart, so not among the service pairs,
+		// which also make RabbitMQ users).
+		pair, err := r.Store.Pair(ctx, credentials.DRBPasswords())
+		if err != nil {
+			return nil, fmt.Errorf("dynamic-resource-balancer credentials: %w", err)
+		}
+		data["credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
 	case "identity":
 		for _, spec := range credentials.KeystoneKeys() {
 			if _, err := r.Store.Secret(ctx, spec); err != nil {
