@@ -16,6 +16,7 @@ const (
 	OIDCCryptoPassphraseSecret = "oidc-crypto-passphrase"
 	StackLightSecret           = "generated-stacklight-password"
 	RedisSecret                = "generated-redis-password"
+	PowerDNSSecret             = "generated-powerdns-passwords"
 )
 
 // ServiceSecretName is the rotation pair base name of a service's
@@ -66,6 +67,16 @@ func StackLight() Spec {
 func RedisPassword() Spec {
 	return Spec{Name: RedisSecret, Fields: []Field{
 		{Key: "password", Generate: func() any { return Password(32) }},
+	}}
+}
+
+// PowerDNS is generated-powerdns-passwords: the API key designate uses
+// to reach PowerDNS and PowerDNS's own database user (one Secret, not a
+// rotation pair, as the original).
+func PowerDNS() Spec {
+	return Spec{Name: PowerDNSSecret, Fields: []Field{
+		{Key: "api_key", Generate: func() any { return Password(16) }},
+		{Key: "database", Generate: func() any { return NewUserPass("powerdns") }},
 	}}
 }
 

@@ -98,3 +98,33 @@ func TestDRBCredentialsPair(t *testing.T) {
 		t.Error("RabbitMQ got a DRB user")
 	}
 }
+
+// PowerDNS's API key and database user are generated once in
+// generated-powerdns-passwords (a single Secret) and reach designate's
+// release.
+func TestPowerDNSCredentials(t *testing.T) {
+	res, kube := renderWith(t, "dns")
+	sec, err := kube.CoreV1().Secrets("openstack").Get(context.Background(), credentials.PowerDNSSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := string(sec.Data["api_key"])
+	var db credentials.UserPass
+	if err := json.Unmarshal(sec.Data["database"], &db); err != nil {
+		t.Fatal(err)
+	}
+	if len(key) != 16 || !strings.HasPrefix(db.Username, "powerdns") || len(db.Password) != 32 {
+		t.Fatalf("api_key of %d characters, database user %q, password of %d", len(key), db.Username, len(db.Password))
+	}
+	if _, err := kube.CoreV1().Secrets("openstack").Get(context.Background(), credentials.PowerDNSSecret+"-1", metav1.GetOptions{}); err == nil {
+		t.Error("generated-powerdns-passwords is a single Secret, not a pair")
+	}
+	v := release(t, res, "openstack-designate").Values
+	ep := v["endpoints"].(map[string]any)
+	if got := ep["powerdns"].(map[string]any)["auth"].(map[string]any)["service"].(map[string]any)["token"]; got != key {
+		t.Error("the release's PowerDNS token is not the generated API key")
+	}
+	if got := ep["oslo_db_powerdns"].(map[string]any)["auth"].(map[string]any)["powerdns"].(map[string]any)["username"]; got != db.Username {
+		t.Errorf("PowerDNS database user %v, want %s", got, db.Username)
+	}
+}

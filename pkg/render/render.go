@@ -285,6 +285,12 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		if _, err := r.Store.Secret(ctx, credentials.RedisPassword()); err != nil {
 			return nil, fmt.Errorf("redis password: %w", err)
 		}
+	case "dns":
+		pdns, err := r.Store.Secret(ctx, credentials.PowerDNS())
+		if err != nil {
+			return nil, fmt.Errorf("PowerDNS credentials: %w", err)
+		}
+		data["powerdns"] = credentials.DecodeAll(pdns)
 	case "dynamic-resource-balancer":
 		// Its own pair (no main chart, so not among the service pairs,
 		// which also make RabbitMQ users).
