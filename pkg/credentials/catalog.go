@@ -61,11 +61,11 @@ func StackLight() Spec {
 	}}
 }
 
-// RedisPassword is generated-redis-password: the password of the redis
-// failover, which the redis operator reads itself (RedisFailover
-// auth.secretPath) and its clients (gnocchi, octavia) get.
+// RedisPassword is generated-redis-password of the redis namespace: the
+// password of the redis failover, which the redis operator reads itself
+// (RedisFailover auth.secretPath) and its clients (gnocchi, octavia) get.
 func RedisPassword() Spec {
-	return Spec{Name: RedisSecret, Fields: []Field{
+	return Spec{Name: RedisSecret, Namespace: catalog.RedisNamespace, Fields: []Field{
 		{Key: "password", Generate: func() any { return Password(32) }},
 	}}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
@@ -32,11 +33,15 @@ func renderWith(t *testing.T, extra ...string) (*Result, *fake.Clientset) {
 	return res, kube
 }
 
-// The redis failover's password Secret is generated once, before the
+// The redis release and its failover's password Secret are in the redis
+// namespace (not the cloud's); the Secret is generated once, before the
 // operator needs it, and its value appears in no release.
 func TestRedisPasswordSecret(t *testing.T) {
 	res, kube := renderWith(t, "redis")
-	sec, err := kube.CoreV1().Secrets("openstack").Get(context.Background(), credentials.RedisSecret, metav1.GetOptions{})
+	if _, err := kube.CoreV1().Secrets("openstack").Get(context.Background(), credentials.RedisSecret, metav1.GetOptions{}); err == nil {
+		t.Error("generated-redis-password created in the cloud's namespace")
+	}
+	sec, err := kube.CoreV1().Secrets("openstack-redis").Get(context.Background(), credentials.RedisSecret, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +54,7 @@ func TestRedisPasswordSecret(t *testing.T) {
 		t.Error("the redis password is in the rendered values")
 	}
 	rel := release(t, res, "openstack-redis-operator")
-	if rel.Chart != "redisoperator" || rel.Group != "infra" {
+	if rel.Chart != "redisoperator" || rel.Group != "infra" || rel.Namespace != "openstack-redis" {
 		t.Errorf("redis release %+v", rel)
 	}
 	// Kept on the next render.
@@ -59,7 +64,7 @@ func TestRedisPasswordSecret(t *testing.T) {
 	if _, err := renderAgain.Render(context.Background(), Input{Spec: spec, Namespace: "openstack", Secrets: tlsSecrets}); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := kube.CoreV1().Secrets("openstack").Get(context.Background(), credentials.RedisSecret, metav1.GetOptions{})
+	again, _ := kube.CoreV1().Secrets("openstack-redis").Get(context.Background(), credentials.RedisSecret, metav1.GetOptions{})
 	if string(again.Data["password"]) != pw {
 		t.Error("the redis password changed on the second render")
 	}
@@ -90,6 +95,9 @@ func TestDRBCredentialsPair(t *testing.T) {
 		users = append(users, u.Username)
 	}
 	rel := release(t, res, "openstack-drb-controller")
+	if rel.Namespace != "openstack" {
+		t.Errorf("DRB release in namespace %s, want the cloud's", rel.Namespace)
+	}
 	if got := rel.Values["endpoints"].(map[string]any)["identity"].(map[string]any)["auth"].(map[string]any)["drb-controller"].(map[string]any)["username"]; got != users[0] {
 		t.Errorf("release username %v, want the active %s", got, users[0])
 	}
@@ -126,5 +134,29 @@ func TestPowerDNSCredentials(t *testing.T) {
 	}
 	if got := ep["oslo_db_powerdns"].(map[string]any)["auth"].(map[string]any)["powerdns"].(map[string]any)["username"]; got != db.Username {
 		t.Errorf("PowerDNS database user %v, want %s", got, db.Username)
+	}
+}
+
+// A Secret of another namespace (credentials.Spec.Namespace) is read and
+// looked for there by every store, not in the cloud's namespace.
+func TestStoresHonourTheSecretsNamespace(t *testing.T) {
+	ctx := context.Background()
+	kube := fake.NewClientset(
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "openstack-redis", Name: credentials.RedisSecret}, Data: map[string][]byte{"password": []byte("in-redis-ns-0123456789abcdefghij")}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "openstack", Name: credentials.RedisSecret}, Data: map[string][]byte{"password": []byte("in-cloud-ns-0123456789abcdefghij")}},
+	)
+	spec := credentials.RedisPassword()
+	ro, err := ReadOnlyStore{Client: kube, Namespace: "openstack"}.Secret(ctx, spec)
+	if err != nil || string(ro["password"]) != "in-redis-ns-0123456789abcdefghij" {
+		t.Errorf("ReadOnlyStore: %s, %v", ro["password"], err)
+	}
+	cl, err := ClusterStore{Client: kube, Namespace: "openstack", FieldManager: "test"}.Secret(ctx, spec)
+	if err != nil || string(cl["password"]) != "in-redis-ns-0123456789abcdefghij" {
+		t.Errorf("ClusterStore: %s, %v", cl["password"], err)
+	}
+	rs := &RecoveryStore{Client: kube, Namespace: "openstack"}
+	rec, err := rs.Secret(ctx, spec)
+	if err != nil || string(rec["password"]) != "in-redis-ns-0123456789abcdefghij" || len(rs.Missing()) != 0 {
+		t.Errorf("RecoveryStore: %s, missing %v, %v", rec["password"], rs.Missing(), err)
 	}
 }

@@ -20,7 +20,8 @@ import (
 type Input struct {
 	// Spec is the object's full .spec, as generic values.
 	Spec map[string]any
-	// Namespace is the osdpl's namespace: releases and Secrets live there.
+	// Namespace is the osdpl's namespace: releases and Secrets live there
+	// (but those of a service with a namespace of its own, redis).
 	Namespace string
 	// Secrets are the value_from substitution Secrets (name → data).
 	Secrets map[string]map[string][]byte
@@ -189,9 +190,10 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 				return nil, fmt.Errorf("service %s: release %s is also rendered by service %s", svc, name, other)
 			}
 			seen[name] = svc
+			entry, _ := catalog.Lookup(svc)
 			s.Releases = append(s.Releases, Release{
 				Name:      layered["name"].(string),
-				Namespace: in.Namespace,
+				Namespace: entry.ReleaseNamespace(in.Namespace),
 				Group:     catalog.ChartGroup(chart),
 				Chart:     chart,
 				Values:    layered["values"].(map[string]any),
