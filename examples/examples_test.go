@@ -45,6 +45,12 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The charts' own CRDs (crds/, e.g. redisoperator's RedisFailover),
+	// which Helm installs with the release and a render leaves out.
+	chartCRDs, _ := filepath.Glob(filepath.Join(charts, "*", "*", "crds"))
+	if err := testenv.InstallCRDs(ctx, env.Config, chartCRDs...); err != nil {
+		t.Fatal(err)
+	}
 	files, _ := filepath.Glob("*.yaml")
 	if len(files) == 0 {
 		t.Fatal("no examples")
@@ -95,6 +101,10 @@ func TestExamplesThroughRealChartsAndServerDryRun(t *testing.T) {
 			objects, kinds := 0, map[string]int{}
 			for _, s := range res.Services {
 				for _, rel := range s.Releases {
+					// A service's own namespace (redis), which deploy/ creates.
+					if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: rel.Namespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+						t.Fatal(err)
+					}
 					manifest, err := hm.Render(ctx, helm.Release{Name: rel.Name, Namespace: rel.Namespace, Group: rel.Group, Chart: rel.Chart, Values: rel.Values})
 					if err != nil {
 						t.Errorf("service %s: %v", s.Key, err)

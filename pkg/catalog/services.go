@@ -38,6 +38,24 @@ type Service struct {
 	// Since and Until bound the OpenStack releases that support the
 	// service (inclusive; "" is unbounded).
 	Since, Until string
+	// Namespace is the namespace of the service's releases (and of the
+	// Secrets only they read) when it is not the cloud's: the original's
+	// shared namespaces (redis: RedisNamespace).
+	Namespace string
+}
+
+// RedisNamespace is the namespace of the redis operator and failover (the
+// original's OSCTL_REDIS_NAMESPACE default; the redisoperator chart puts
+// its RedisFailover there).
+const RedisNamespace = "openstack-redis"
+
+// ReleaseNamespace is the namespace of the service's releases in a cloud
+// whose OpenStackDeployment is in namespace cloud.
+func (s Service) ReleaseNamespace(cloud string) string {
+	if s.Namespace != "" {
+		return s.Namespace
+	}
+	return cloud
 }
 
 // Services is the catalogue, by wave then key.
@@ -49,7 +67,7 @@ var Services = []Service{
 	{Key: "ingress", Wave: 0, Health: []string{"ingress"}},
 	{Key: "memcached", Wave: 0, Health: []string{"memcached"}},
 	{Key: "messaging", Wave: 0, Health: []string{"rabbitmq"}},
-	{Key: "redis", Wave: 0, NoHealth: true},
+	{Key: "redis", Wave: 0, NoHealth: true, Namespace: RedisNamespace},
 
 	{Key: "identity", Chart: "keystone", Wave: 1, Policy: true, Accounts: []string{"osctl"}},
 

@@ -89,3 +89,20 @@ func TestCatalogueEntries(t *testing.T) {
 		t.Errorf("networking on OVN: %v", g.HealthGroups(true))
 	}
 }
+
+// Releases live in the cloud's namespace, but redis's in its own (the
+// redisoperator chart puts its RedisFailover there).
+func TestReleaseNamespace(t *testing.T) {
+	for key, want := range map[string]string{"redis": "openstack-redis", "identity": "cloud-a", "dns": "cloud-a", "descheduler": "cloud-a"} {
+		s, ok := Lookup(key)
+		if !ok {
+			t.Fatalf("%s not in the catalogue", key)
+		}
+		if got := s.ReleaseNamespace("cloud-a"); got != want {
+			t.Errorf("%s: releases in %s, want %s", key, got, want)
+		}
+	}
+	if got := (Service{}).ReleaseNamespace("cloud-a"); got != "cloud-a" {
+		t.Errorf("unknown service: %s", got)
+	}
+}

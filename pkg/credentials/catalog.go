@@ -15,6 +15,8 @@ const (
 	KeystoneCredentialKey      = "keystone-credential-data"
 	OIDCCryptoPassphraseSecret = "oidc-crypto-passphrase"
 	StackLightSecret           = "generated-stacklight-password"
+	RedisSecret                = "generated-redis-password"
+	PowerDNSSecret             = "generated-powerdns-passwords"
 )
 
 // ServiceSecretName is the rotation pair base name of a service's
@@ -56,6 +58,37 @@ func StackLight() Spec {
 	return Spec{Name: StackLightSecret, Fields: []Field{
 		{Key: "username", Generate: func() any { return Name("stacklight", 16) }},
 		{Key: "password", Generate: func() any { return Password(32) }},
+	}}
+}
+
+// RedisPassword is generated-redis-password of the redis namespace: the
+// password of the redis failover, which the redis operator reads itself
+// (RedisFailover auth.secretPath) and its clients (gnocchi, octavia) get.
+func RedisPassword() Spec {
+	return Spec{Name: RedisSecret, Namespace: catalog.RedisNamespace, Fields: []Field{
+		{Key: "password", Generate: func() any { return Password(32) }},
+	}}
+}
+
+// PowerDNS is generated-powerdns-passwords: the API key designate uses
+// to reach PowerDNS and PowerDNS's own database user (one Secret, not a
+// rotation pair, as the original).
+func PowerDNS() Spec {
+	return Spec{Name: PowerDNSSecret, Fields: []Field{
+		{Key: "api_key", Generate: func() any { return Password(16) }},
+		{Key: "database", Generate: func() any { return NewUserPass("powerdns") }},
+	}}
+}
+
+// DRBPasswords is the generated-dynamic-resource-balancer-passwords pair:
+// the Keystone account drb-controller of the DRB controller only (it has
+// no database, queue or cache). The username is the account followed by
+// random characters, 32 in all, as the original's.
+func DRBPasswords() Spec {
+	return Spec{Name: ServiceSecretName("dynamic-resource-balancer"), Fields: []Field{
+		{Key: "identity", Generate: func() any {
+			return map[string]UserPass{"drb-controller": {Username: Name("drb-controller", 32), Password: Password(32)}}
+		}},
 	}}
 }
 

@@ -35,8 +35,12 @@ type Field struct {
 
 // Spec describes a generated Secret.
 type Spec struct {
-	Name   string
-	Fields []Field
+	Name string
+	// Namespace, when set, is the Secret's namespace instead of the
+	// store's (the cloud's): a Secret read by releases of another
+	// namespace (catalog.Service.Namespace).
+	Namespace string
+	Fields    []Field
 	// CopyFrom names an older Secret whose data seeds this one when it is
 	// created (the original's renamed Secrets, e.g. keystone-fernet-keys).
 	CopyFrom string

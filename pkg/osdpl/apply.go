@@ -319,7 +319,7 @@ func (c *Controller) applyService(ctx context.Context, w *osdplst.Writer, osdpl 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := c.releases.Uninstall(ctx, osdpl.Namespace, old); err != nil {
+		if _, err := c.releases.Uninstall(ctx, releaseNamespace(s.Key, osdpl.Namespace), old); err != nil {
 			return fmt.Errorf("service %s: uninstalling release %s: %w", s.Key, old, err)
 		}
 		changed = append(changed, old+" (uninstalled)")
@@ -357,7 +357,7 @@ func (c *Controller) removeService(ctx context.Context, w *osdplst.Writer, osdpl
 		return err
 	}
 	for i := len(releases) - 1; i >= 0; i-- {
-		if _, err := c.releases.Uninstall(ctx, osdpl.Namespace, releases[i]); err != nil {
+		if _, err := c.releases.Uninstall(ctx, releaseNamespace(svc, osdpl.Namespace), releases[i]); err != nil {
 			return fmt.Errorf("release %s: %w", releases[i], err)
 		}
 		c.recorder.Eventf(osdpl, corev1.EventTypeNormal, "Delete", "Deleted helm release %s for service %s", releases[i], svc)
@@ -378,4 +378,11 @@ func union(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// releaseNamespace is the namespace of a service's releases in the cloud
+// of namespace cloud (redis has its own, catalog.Service.Namespace).
+func releaseNamespace(svc, cloud string) string {
+	entry, _ := catalog.Lookup(svc)
+	return entry.ReleaseNamespace(cloud)
 }

@@ -172,17 +172,21 @@ func (c *Controller) renderWithGuard(ctx context.Context, in render.Input, guard
 // writeRestored creates the Secret, or adds the keys to it. A restored
 // active member of a rotation pair is ranked above the other one.
 func (c *Controller) writeRestored(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment, m *render.MissingSecret, data map[string][]byte) error {
-	secrets := c.kube.CoreV1().Secrets(osdpl.Namespace)
+	ns := osdpl.Namespace
+	if m.Spec.Namespace != "" {
+		ns = m.Spec.Namespace
+	}
+	secrets := c.kube.CoreV1().Secrets(ns)
 	annotations := map[string]string{}
 	if m.PairOther != nil {
 		other, err := secrets.Get(ctx, m.PairOtherName, metav1.GetOptions{})
 		if err != nil {
-			return fmt.Errorf("reading Secret %s/%s: %w", osdpl.Namespace, m.PairOtherName, err)
+			return fmt.Errorf("reading Secret %s/%s: %w", ns, m.PairOtherName, err)
 		}
 		if p, ok := other.Annotations[credentials.PriorityAnnotation]; ok {
 			n, err := strconv.ParseInt(p, 10, 64)
 			if err != nil {
-				return fmt.Errorf("Secret %s/%s: annotation %s=%q is not an integer", osdpl.Namespace, m.PairOtherName, credentials.PriorityAnnotation, p)
+				return fmt.Errorf("Secret %s/%s: annotation %s=%q is not an integer", ns, m.PairOtherName, credentials.PriorityAnnotation, p)
 			}
 			annotations[credentials.PriorityAnnotation] = strconv.FormatInt(n+1, 10)
 		} else if strings.HasSuffix(m.Spec.Name, "-1") {
@@ -195,18 +199,18 @@ func (c *Controller) writeRestored(ctx context.Context, osdpl *lcmv1alpha1.OpenS
 			typ = corev1.SecretTypeOpaque
 		}
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-			Name: m.Spec.Name, Namespace: osdpl.Namespace, Annotations: annotations,
+			Name: m.Spec.Name, Namespace: ns, Annotations: annotations,
 			Labels: map[string]string{lcmv1alpha1.GeneratedCredentialsLabel: "true"},
 		}, Type: typ, Data: data}
 		_, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: c.cfg.FieldManager})
 		if err != nil {
-			return fmt.Errorf("restoring Secret %s/%s: %w", osdpl.Namespace, m.Spec.Name, err)
+			return fmt.Errorf("restoring Secret %s/%s: %w", ns, m.Spec.Name, err)
 		}
 		return nil
 	}
 	cur, err := secrets.Get(ctx, m.Spec.Name, metav1.GetOptions{})
 	if err != nil {
-		return fmt.Errorf("reading Secret %s/%s: %w", osdpl.Namespace, m.Spec.Name, err)
+		return fmt.Errorf("reading Secret %s/%s: %w", ns, m.Spec.Name, err)
 	}
 	up := cur.DeepCopy()
 	if up.Data == nil {
@@ -225,7 +229,7 @@ func (c *Controller) writeRestored(ctx context.Context, osdpl *lcmv1alpha1.OpenS
 		if apierrors.IsConflict(err) {
 			return err
 		}
-		return fmt.Errorf("restoring keys of Secret %s/%s: %w", osdpl.Namespace, m.Spec.Name, err)
+		return fmt.Errorf("restoring keys of Secret %s/%s: %w", ns, m.Spec.Name, err)
 	}
 	return nil
 }

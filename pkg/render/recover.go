@@ -61,14 +61,15 @@ func (s *RecoveryStore) Missing() map[string]*MissingSecret {
 
 // Secret implements Store.
 func (s *RecoveryStore) Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error) {
-	sec, err := s.Client.CoreV1().Secrets(s.Namespace).Get(ctx, spec.Name, metav1.GetOptions{})
+	ns := namespaceOf(spec, s.Namespace)
+	sec, err := s.Client.CoreV1().Secrets(ns).Get(ctx, spec.Name, metav1.GetOptions{})
 	exists := true
 	var data map[string][]byte
 	switch {
 	case apierrors.IsNotFound(err):
 		exists = false
 	case err != nil:
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", s.Namespace, spec.Name, err)
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", ns, spec.Name, err)
 	default:
 		data = sec.Data
 	}

@@ -22,7 +22,8 @@ import (
 type Input struct {
 	// Spec is the object's full .spec, as generic values.
 	Spec map[string]any
-	// Namespace is the osdpl's namespace: releases and Secrets live there.
+	// Namespace is the osdpl's namespace: releases and Secrets live there
+	// (but those of a service with a namespace of its own, redis).
 	Namespace string
 	// Secrets are the value_from substitution Secrets (name → data).
 	Secrets map[string]map[string][]byte
@@ -203,9 +204,10 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 				return nil, fmt.Errorf("service %s: release %s is also rendered by service %s", svc, name, other)
 			}
 			seen[name] = svc
+			entry, _ := catalog.Lookup(svc)
 			s.Releases = append(s.Releases, Release{
 				Name:      layered["name"].(string),
-				Namespace: in.Namespace,
+				Namespace: entry.ReleaseNamespace(in.Namespace),
 				Group:     catalog.ChartGroup(chart),
 				Chart:     chart,
 				Values:    layered["values"].(map[string]any),
@@ -293,6 +295,26 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		}
 		creds["stacklight"] = credentials.DecodeAll(sl)
 		data["credentials"] = creds
+	case "redis":
+		// The template names the Secret only (the operator reads it): it
+		// must exist before the failover starts; its value is not passed.
+		if _, err := r.Store.Secret(ctx, credentials.RedisPassword()); err != nil {
+			return nil, fmt.Errorf("redis password: %w", err)
+		}
+	case "dns":
+		pdns, err := r.Store.Secret(ctx, credentials.PowerDNS())
+		if err != nil {
+			return nil, fmt.Errorf("PowerDNS credentials: %w", err)
+		}
+		data["powerdns"] = credentials.DecodeAll(pdns)
+	case "dynamic-resource-balancer":
+		// Its own pair (no main chart, so not among the service pairs,
+		// which also make RabbitMQ users).
+		pair, err := r.Store.Pair(ctx, credentials.DRBPasswords())
+		if err != nil {
+			return nil, fmt.Errorf("dynamic-resource-balancer credentials: %w", err)
+		}
+		data["credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
 	case "identity":
 		for _, spec := range credentials.KeystoneKeys() {
 			if _, err := r.Store.Secret(ctx, spec); err != nil {

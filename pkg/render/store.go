@@ -37,7 +37,7 @@ type ClusterStore struct {
 // Secret implements Store.
 func (s ClusterStore) Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error) {
 	spec.Guard = s.Guard
-	return credentials.Ensure(ctx, s.Client, s.Namespace, s.FieldManager, spec)
+	return credentials.Ensure(ctx, s.Client, namespaceOf(spec, s.Namespace), s.FieldManager, spec)
 }
 
 // Pair implements Store.
@@ -45,6 +45,14 @@ func (s ClusterStore) Pair(ctx context.Context, spec credentials.Spec) ([2]map[s
 	spec.Guard = s.Guard
 	p, err := credentials.EnsurePair(ctx, s.Client, s.Namespace, s.FieldManager, spec)
 	return [2]map[string][]byte{p.Active, p.Backup}, err
+}
+
+// namespaceOf is the namespace of spec's Secret in a store of namespace ns.
+func namespaceOf(spec credentials.Spec, ns string) string {
+	if spec.Namespace != "" {
+		return spec.Namespace
+	}
+	return ns
 }
 
 // ReadOnlyStore reads existing Secrets and never writes; a missing Secret
@@ -56,12 +64,13 @@ type ReadOnlyStore struct {
 
 // Secret implements Store.
 func (s ReadOnlyStore) Secret(ctx context.Context, spec credentials.Spec) (map[string][]byte, error) {
-	sec, err := s.Client.CoreV1().Secrets(s.Namespace).Get(ctx, spec.Name, metav1.GetOptions{})
+	ns := namespaceOf(spec, s.Namespace)
+	sec, err := s.Client.CoreV1().Secrets(ns).Get(ctx, spec.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return PlaceholderStore{}.Secret(ctx, spec)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", s.Namespace, spec.Name, err)
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", ns, spec.Name, err)
 	}
 	return sec.Data, nil
 }
