@@ -37,7 +37,7 @@ var (
 // input of want and removes the entries of inputs that are gone.
 func (c *Controller) syncHashMap(ctx context.Context, base watched.Path, existing func(*lcmv1alpha1.Watched) []string, want map[string]string) error {
 	for _, name := range sortedKeys(want) {
-		if _, err := c.writer.Set(ctx, slices.Concat(base, watched.Path{name}), want[name]); err != nil {
+		if _, err := c.writer.Set(ctx, base.Child(name), want[name]); err != nil {
 			return err
 		}
 	}
@@ -57,7 +57,7 @@ func (c *Controller) syncHashMap(ctx context.Context, base watched.Path, existin
 		}
 	}
 	for _, name := range sortedKeys(gone) {
-		if _, err := c.writer.Set(ctx, slices.Concat(base, watched.Path{name}), ""); err != nil {
+		if _, err := c.writer.Set(ctx, base.Child(name), ""); err != nil {
 			return err
 		}
 	}

@@ -180,6 +180,8 @@ func (e *Env) startEtcd(ctx context.Context, opts Options, bin, clientURL string
 		"--initial-advertise-peer-urls=" + peerURL,
 		"--initial-cluster=testenv=" + peerURL,
 		"--unsafe-no-fsync=true",
+		// Room for the memory benchmarks (GiBs of large Secrets).
+		"--quota-backend-bytes=8589934592",
 		"--log-level=warn",
 	}, clientURL+"/health", http.DefaultClient)
 }

@@ -51,6 +51,10 @@ func hashOf(m map[string]any) string {
 // for status.watched.ceph.secret.hash.
 type Path []string
 
+// Child is the path of name below p, e.g. {"value_from", "secret"} →
+// {"value_from", "secret", name}.
+func (p Path) Child(name string) Path { return slices.Concat(p, Path{name}) }
+
 // Writer writes hashes into the status.watched of the namespace's
 // OpenStackDeployments.
 type Writer struct {
