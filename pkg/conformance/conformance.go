@@ -209,3 +209,36 @@ func short(v any) string {
 	}
 	return s
 }
+
+// Ceiling is the other ratchet: the most unexplained differences
+// (missing, differing and extra leaves, release set differences) per
+// name. A name it does not list may have none. Lower a number when the
+// render gets closer; a new mismatch fails even where the rate, rounded,
+// does not move.
+type Ceiling map[string]int
+
+// LoadCeiling reads a ceiling file; missing is empty.
+func LoadCeiling(path string) (Ceiling, error) {
+	c := Ceiling{}
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Check returns an error when name has more unexplained differences than
+// its ceiling; lower reports a ceiling above the count (to be lowered).
+func (c Ceiling) Check(name string, diffs int) (lower bool, err error) {
+	limit := c[name]
+	if diffs > limit {
+		return false, fmt.Errorf("%s: %d unexplained differences, the ceiling is %d: a new mismatch (listed in the log): fix it, or explain it in the known differences", name, diffs, limit)
+	}
+	return diffs < limit, nil
+}
