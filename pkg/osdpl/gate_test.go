@@ -102,7 +102,12 @@ func TestWavesWaitForHealth(t *testing.T) {
 		t.Errorf("progress %s while waiting before APPLIED, want 4/4", p)
 	}
 	// Looked at again, this wait writes nothing either: the progress of
-	// the waves done before does not go back.
+	// the waves done before does not go back. (Once past keystone's
+	// readiness timeout: crossing it is a change, Degraded, and is written.)
+	waitStatus(t, ns, "lab", 10*time.Second, func(o *lcmv1alpha1.OSDPLState) bool {
+		return strings.Contains(o.Cause, "not Ready within the readiness timeout: keystone")
+	})
+	waitEvent(t, ns, "Warning NotHealthy: waiting for keystone (identity) to be Ready")
 	before, syncs = len(obs.writes.list()), obs.syncs(t, "requeue")
 	waitSyncsOf(t, obs, "requeue", syncs+3)
 	if w := obs.writes.list(); len(w) != before {
