@@ -261,6 +261,9 @@ func (o *renderOptions) renderKnown(ctx context.Context, warn io.Writer) (*rende
 	if err != nil {
 		return nil, "", nil, err
 	}
+	if err := render.CheckSupported(res.MSpec); err != nil {
+		return nil, "", nil, err
+	}
 	res.Services = render.Managed(res.MSpec, ingressInstalled, res.Services)
 	if len(res.Untemplated) > 0 {
 		fmt.Fprintf(warn, "note: services without a template in this version, not rendered: %s\n", strings.Join(res.Untemplated, ", "))

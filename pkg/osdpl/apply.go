@@ -51,6 +51,9 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	if err != nil {
 		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}
+	if err := render.CheckSupported(res.MSpec); err != nil {
+		return c.problem(ctx, w, osdpl, res.Fingerprint, classifyRender(err))
+	}
 	logger.V(2).Info("Rendered", "fingerprint", res.Fingerprint, "services", len(res.Services), "untemplated", res.Untemplated)
 	_, ingressInstalled := st.Status.Services["ingress"]
 	res.Services = render.Managed(in.Spec, ingressInstalled, res.Services)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,8 +16,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/catalog"
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/layering"
+	"rockoon.dev/rockoon/pkg/templates"
 )
 
 // Sources is where a render's inputs live: the one input gathering of the
@@ -160,6 +163,34 @@ func CheckApplicable(spec map[string]any) error {
 		return invalidInput{errors.New("spec.services.database.mariadb.values.manifests.job_mariadb_phy_restore is true: finish the database restore and set it to false; nothing is applied meanwhile")}
 	}
 	return nil
+}
+
+// CheckSupported refuses a merged spec that enables a service its
+// openstack_version does not support (catalogue Since/Until, the
+// original's admission rules: instance-ha from victoria, metric until
+// epoxy, metric-storage from gazpacho, event before xena,
+// shared-file-system from yoga), naming every such service and the
+// release. The CRD refuses the services a user lists; this catches the
+// ones a preset or an upgrade brings. Nothing may be applied then.
+func CheckSupported(mspec map[string]any) error {
+	version, _ := mspec["openstack_version"].(string)
+	v := templates.VersionOrdinal(version)
+	var bad []string
+	for _, svc := range layering.EnabledServices(mspec) {
+		e, ok := catalog.Lookup(svc)
+		switch {
+		case !ok:
+		case e.Since != "" && v < templates.VersionOrdinal(e.Since):
+			bad = append(bad, fmt.Sprintf("%s needs %s or later", svc, e.Since))
+		case e.Until != "" && v > templates.VersionOrdinal(e.Until):
+			bad = append(bad, fmt.Sprintf("%s is supported until %s", svc, e.Until))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return invalidInput{fmt.Errorf("spec.features.services: %s, and openstack_version is %s: remove them; nothing is applied meanwhile", strings.Join(bad, ", "), version)}
 }
 
 // Managed drops the services the controller leaves alone, with the

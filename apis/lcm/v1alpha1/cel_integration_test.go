@@ -178,6 +178,40 @@ func TestFeaturesServicesNames(t *testing.T) {
 	}
 }
 
+// A service its release does not support is refused, naming it and the
+// release (the original's admission rules).
+func TestServiceReleaseGates(t *testing.T) {
+	ctx := context.Background()
+	ns := namespace(t)
+	cases := []struct {
+		version  string
+		services []any
+		bad      string
+	}{
+		{version: "victoria", services: []any{"instance-ha", "shared-file-system"}, bad: "shared-file-system"},
+		{version: "ussuri", services: []any{"instance-ha", "event"}, bad: "instance-ha"},
+		{version: "yoga", services: []any{"instance-ha", "shared-file-system", "metric"}},
+		{version: "xena", services: []any{"event"}, bad: "event"},
+		{version: "wallaby", services: []any{"event", "instance-ha"}},
+		{version: "gazpacho", services: []any{"metric"}, bad: "metric"},
+		{version: "gazpacho", services: []any{"metric-storage", "~metric"}},
+		{version: "epoxy", services: []any{"metric-storage"}, bad: "metric-storage"},
+		{version: "queens", services: []any{"placement"}, bad: "placement"},
+	}
+	for i, tc := range cases {
+		obj := osdplAt(t, ns, "gate-"+string(rune('a'+i)), tc.version)
+		set(t, obj, tc.services, "spec", "features", "services")
+		_, err := dyn.Resource(osdplGR).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{})
+		if tc.bad == "" {
+			if err != nil {
+				t.Errorf("%s %v refused: %v", tc.version, tc.services, err)
+			}
+			continue
+		}
+		wantInvalid(t, err, "spec.features.services: "+tc.bad+" not supported by openstack_version "+tc.version)
+	}
+}
+
 func TestSchemaValidatesKnownFields(t *testing.T) {
 	ctx := context.Background()
 	ns := namespace(t)

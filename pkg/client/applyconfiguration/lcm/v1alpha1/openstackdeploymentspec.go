@@ -26,8 +26,10 @@ import (
 // OpenStackDeploymentSpecApplyConfiguration represents a declarative configuration of the OpenStackDeploymentSpec type for use
 // with apply.
 //
-// The spec-level transition rule is kept out of the doc comment below, so
-// that gofmt does not rewrite its CEL string literals.
+// The spec-level rules are kept out of the doc comment below, so that
+// gofmt does not rewrite their CEL string literals. The first refuses a
+// service its release does not support (pkg/catalog Since/Until; the test
+// TestServiceReleaseGatesAsTheCatalogue keeps the two equal).
 //
 // OpenStackDeploymentSpec is the desired cloud.
 //
