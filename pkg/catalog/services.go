@@ -75,7 +75,7 @@ var Services = []Service{
 	{Key: "metric-storage", Chart: "aetos", Wave: 3, Since: "gazpacho"},
 	{Key: "object-storage", Chart: "ceph-rgw", Wave: 3, NoHealth: true},
 	{Key: "orchestration", Chart: "heat", Wave: 3, Policy: true, Accounts: []string{"heat_trustee", "heat_stack_user"}},
-	{Key: "shared-file-system", Chart: "manila", Wave: 3, CephUsers: []string{"manila"}, Since: "yoga",
+	{Key: "shared-file-system", Chart: "manila", Wave: 3, Policy: true, CephUsers: []string{"manila"}, Since: "yoga",
 		Borrows: [][2]string{{"networking", "neutron"}, {"block-storage", "cinder"}, {"image", "glance"}, {"compute", "nova"}}},
 
 	{Key: "stepler", Chart: "stepler", Wave: 4, NoHealth: true},

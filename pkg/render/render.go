@@ -302,10 +302,19 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		data["credentials_secret_name"] = credentials.KeystoneCredentialKey
 		data["fernet_secret_name"] = credentials.KeystoneFernetData
 	}
-	if svc == "compute" {
+	switch svc {
+	case "compute":
 		if err := r.computeArgs(ctx, mspec, c, data); err != nil {
 			return nil, err
 		}
+	case "shared-file-system":
+		// The key manila logs in to its service VMs with (generated
+		// once, kept).
+		keys, err := r.Store.Secret(ctx, credentials.SSHKeys(credentials.SharedFileSystemSSH))
+		if err != nil {
+			return nil, fmt.Errorf("manila service VM SSH keys: %w", err)
+		}
+		data["ssh_credentials"] = credentials.DecodeAll(keys)
 	}
 	// Default policies (templates/policies, Engine.Policy): the rules of the
 	// service's chart at the release, the strict_admin set when
@@ -404,7 +413,8 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 	}
 	// Block storage counts only when it is enabled: without cinder, nova
 	// has no Ceph (the original's final values of the core presets).
-	cinderOnCeph := slices.Contains(layering.EnabledServices(mspec), "block-storage") && blockStorageOnCeph(mspec)
+	// Manila is on Ceph only through its own CephFS backends.
+	cinderOnCeph := svc != "shared-file-system" && slices.Contains(layering.EnabledServices(mspec), "block-storage") && blockStorageOnCeph(mspec)
 	data["is_ceph_enabled"] = keys != nil && (needs || cinderOnCeph)
 	if keys == nil {
 		return nil
@@ -444,6 +454,10 @@ func blockStorageOnCeph(mspec map[string]any) bool {
 	return b == "" || b == "ceph"
 }
 
+// CephFSShareDriver is manila's CephFS share driver (the chart's test for
+// a CephFS backend).
+const CephFSShareDriver = "manila.share.drivers.cephfs.driver.CephFSDriver"
+
 // needsCeph tells whether a service stores its own data on Ceph, and why.
 func needsCeph(svc string, mspec map[string]any) (bool, string) {
 	switch svc {
@@ -468,6 +482,20 @@ func needsCeph(svc string, mspec map[string]any) (bool, string) {
 	case "block-storage":
 		if blockStorageOnCeph(mspec) {
 			return true, "features.cinder.volume is on Ceph"
+		}
+	case "shared-file-system":
+		backends, _ := layering.Get(mspec, "features", "manila", "share", "backends").(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(backends)) {
+			be, _ := backends[name].(map[string]any)
+			if enabled, ok := be["enabled"].(bool); ok && !enabled {
+				continue
+			}
+			conf, _ := layering.Get(be, "values", "conf").(map[string]any)
+			for _, section := range slices.Sorted(maps.Keys(conf)) {
+				if sec, ok := conf[section].(map[string]any); ok && sec["share_driver"] == CephFSShareDriver {
+					return true, fmt.Sprintf("features.manila.share.backends.%s uses the CephFS driver", name)
+				}
+			}
 		}
 	}
 	return false, ""
