@@ -307,6 +307,15 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		if err := r.computeArgs(ctx, mspec, c, data); err != nil {
 			return nil, err
 		}
+	case "networking":
+		// The neutron server mounts the networking-generic-switch
+		// devices' SSH keys (baremetal) from ngs-ssh-keys: it holds the
+		// spec's keys, updated when they change.
+		if keys := ngsSSHKeys(mspec); len(keys) > 0 {
+			if _, err := r.Store.Secret(ctx, credentials.NGSSSHKeys(keys)); err != nil {
+				return nil, fmt.Errorf("networking-generic-switch SSH keys: %w", err)
+			}
+		}
 	case "shared-file-system":
 		// The key manila logs in to its service VMs with (generated
 		// once, kept).
@@ -354,6 +363,32 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		data["federation"] = c.federation
 	}
 	return data, nil
+}
+
+// ngsSSHKeys are the SSH private keys of the networking-generic-switch
+// devices, switch name → key: features.neutron.baremetal.ngs.hardware
+// (name → device) and the older devices list (each with its name), as the
+// networking template reads them.
+func ngsSSHKeys(mspec map[string]any) map[string]string {
+	keys := map[string]string{}
+	add := func(name string, device any) {
+		d, _ := device.(map[string]any)
+		if key, _ := d["ssh_private_key"].(string); name != "" && key != "" {
+			keys[name] = key
+		}
+	}
+	ngs, _ := layering.Get(mspec, "features", "neutron", "baremetal", "ngs").(map[string]any)
+	hardware, _ := ngs["hardware"].(map[string]any)
+	for name, d := range hardware {
+		add(name, d)
+	}
+	devices, _ := ngs["devices"].([]any)
+	for _, d := range devices {
+		m, _ := d.(map[string]any)
+		name, _ := m["name"].(string)
+		add(name, d)
+	}
+	return keys
 }
 
 // federation is the federation argument; the oidc-crypto-passphrase Secret
