@@ -417,7 +417,8 @@ func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[st
 // is_ceph_enabled (the original's name) is true when Ceph keys exist and
 // block storage is enabled and on Ceph (features.cinder.volume: enabled
 // unless false, backend ceph by default), or the service itself stores on
-// Ceph (glance rbd backends, nova ceph images). A service that stores on Ceph while the
+// Ceph (glance rbd backends, nova ceph images, manila CephFS share backends;
+// manila does not count cinder's volumes). A service that stores on Ceph while the
 // keys (or its user, or the monitors) are missing is an ErrCephKeysMissing
 // error: rendering it would hand the chart empty keys.
 func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]any, keys *ceph.Keys, data map[string]any) error {
