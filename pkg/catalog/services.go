@@ -73,15 +73,15 @@ var Services = []Service{
 
 	{Key: "image", Chart: "glance", Wave: 2, Policy: true, CephUsers: []string{"glance"}},
 	{Key: "key-manager", Chart: "barbican", Wave: 2, Policy: true},
-	{Key: "networking", Chart: "neutron", Wave: 2, Policy: true, Borrows: [][2]string{{"compute", "nova"}, {"dns", "designate"}}},
+	{Key: "networking", Chart: "neutron", Wave: 2, Policy: true, Borrows: [][2]string{{"compute", "nova"}, {"dns", "designate"}, {"baremetal", "ironic"}}},
 	{Key: "placement", Chart: "placement", Wave: 2, Policy: true, Since: "stein"},
 
 	{Key: "alarming", Chart: "aodh", Wave: 3, Policy: true},
-	{Key: "baremetal", Chart: "ironic", Wave: 3, Policy: true, Borrows: [][2]string{{"networking", "neutron"}, {"compute", "nova"}}},
+	{Key: "baremetal", Chart: "ironic", Wave: 3, Policy: true, Borrows: [][2]string{{"networking", "neutron"}, {"image", "glance"}, {"compute", "nova"}}},
 	{Key: "block-storage", Chart: "cinder", Wave: 3, Policy: true, CephUsers: []string{"cinder"}},
 	{Key: "cloudprober", Wave: 3, Health: []string{"cloudprober"}},
 	{Key: "compute", Chart: "nova", Wave: 3, Policy: true, CephUsers: []string{"nova", "cinder"},
-		Borrows: [][2]string{{"networking", "neutron"}, {"placement", "placement"}, {"block-storage", "cinder"}}},
+		Borrows: [][2]string{{"networking", "neutron"}, {"placement", "placement"}, {"block-storage", "cinder"}, {"baremetal", "ironic"}}},
 	{Key: "dashboard", Chart: "horizon", Wave: 3},
 	{Key: "dns", Chart: "designate", Wave: 3, Policy: true},
 	{Key: "dynamic-resource-balancer", Wave: 3},
@@ -93,7 +93,7 @@ var Services = []Service{
 	{Key: "metric-storage", Chart: "aetos", Wave: 3, Since: "gazpacho"},
 	{Key: "object-storage", Chart: "ceph-rgw", Wave: 3, NoHealth: true},
 	{Key: "orchestration", Chart: "heat", Wave: 3, Policy: true, Accounts: []string{"heat_trustee", "heat_stack_user"}},
-	{Key: "shared-file-system", Chart: "manila", Wave: 3, CephUsers: []string{"manila"}, Since: "yoga",
+	{Key: "shared-file-system", Chart: "manila", Wave: 3, Policy: true, CephUsers: []string{"manila"}, Since: "yoga",
 		Borrows: [][2]string{{"networking", "neutron"}, {"block-storage", "cinder"}, {"image", "glance"}, {"compute", "nova"}}},
 
 	{Key: "stepler", Chart: "stepler", Wave: 4, NoHealth: true},

@@ -100,6 +100,22 @@ func OIDCCryptoPassphrase() Spec {
 	}}
 }
 
+// NGSSSHKeysSecret holds the SSH private keys of the
+// networking-generic-switch devices, mounted by the neutron server.
+const NGSSSHKeysSecret = "ngs-ssh-keys"
+
+// NGSSSHKeys is the ngs-ssh-keys Secret: <switch>_ssh_private_key for
+// every switch of features.neutron.baremetal.ngs with a key (switch →
+// key). The keys are the spec's, not generated: the Secret follows them.
+func NGSSSHKeys(keys map[string]string) Spec {
+	spec := Spec{Name: NGSSSHKeysSecret, Follow: true}
+	for _, name := range sortedKeys(keys) {
+		key := keys[name]
+		spec.Fields = append(spec.Fields, Field{Key: name + "_ssh_private_key", Generate: func() any { return key }, Opaque: true})
+	}
+	return spec
+}
+
 // Empty is a Secret created without data, filled later by chart jobs.
 func Empty(name string) Spec { return Spec{Name: name} }
 

@@ -14,14 +14,16 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Names of the key and certificate Secrets of the compute and
-// load-balancer services (the amphorae's SSH key and CA: the CA
-// certificate with its key is also the controllers' client certificate).
+// Names of the key and certificate Secrets of the compute, load-balancer
+// and shared-file-system services (the amphorae's SSH key and CA: the CA
+// certificate with its key is also the controllers' client certificate;
+// the key of manila's service VMs).
 const (
 	NovaSSHSecret         = "generated-nova-ssh-creds"
 	LibvirtServerTLS      = "libvirt-server-tls-certs"
 	LibvirtVNCTLS         = "libvirt-vnc-tls-certs"
 	LoadBalancerSSHSecret = "generated-load-balancer-ssh-creds"
+	SharedFileSystemSSH   = "generated-shared-file-system-ssh-creds"
 	OctaviaAmphoraCerts   = "generated-octavia-amphora-certs"
 	OctaviaAmphoraCN      = "octavia-amphora-ca"
 	certificateValidity   = 10 * 365 * 24 * time.Hour

@@ -278,3 +278,50 @@ func TestEnsureAsksTheGuard(t *testing.T) {
 		t.Error("a refused key was added")
 	}
 }
+
+// TestEnsureFollowsTheSpec: the networking-generic-switch keys are the
+// spec's: created with them, a changed key replaces the stored one
+// without asking the guard, a new switch is added, and an unchanged spec
+// writes nothing.
+func TestEnsureFollowsTheSpec(t *testing.T) {
+	_, ctx := ktesting.NewTestContext(t)
+	ns := namespace(t, "follow")
+	get := func() *corev1.Secret {
+		t.Helper()
+		s, err := kube.CoreV1().Secrets(ns).Get(ctx, credentials.NGSSSHKeysSecret, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := credentials.Ensure(ctx, kube, ns, "test", credentials.NGSSSHKeys(map[string]string{"sw1": "KEY-1"})); err != nil {
+		t.Fatal(err)
+	}
+	first := get()
+	if got := string(first.Data["sw1_ssh_private_key"]); got != "KEY-1" || len(first.Data) != 1 {
+		t.Fatalf("created with %v", first.Data)
+	}
+	if _, err := credentials.Ensure(ctx, kube, ns, "test", credentials.NGSSSHKeys(map[string]string{"sw1": "KEY-1"})); err != nil {
+		t.Fatal(err)
+	}
+	if get().ResourceVersion != first.ResourceVersion {
+		t.Error("an unchanged spec rewrote the Secret")
+	}
+	spec := credentials.NGSSSHKeys(map[string]string{"sw1": "KEY-1b", "sw2": "KEY-2"})
+	var asked []string
+	spec.Guard = func(name string, keys []string) error {
+		asked = append(asked, strings.Join(keys, ","))
+		return nil
+	}
+	data, err := credentials.Ensure(ctx, kube, ns, "test", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{"sw1_ssh_private_key": []byte("KEY-1b"), "sw2_ssh_private_key": []byte("KEY-2")}
+	if !reflect.DeepEqual(data, want) || !reflect.DeepEqual(get().Data, want) {
+		t.Errorf("after a key change and a new switch: %v, want %v", get().Data, want)
+	}
+	if !reflect.DeepEqual(asked, []string{"sw2_ssh_private_key"}) {
+		t.Errorf("guard asked for %v, want the added key only", asked)
+	}
+}

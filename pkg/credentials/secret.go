@@ -57,6 +57,11 @@ type Spec struct {
 	// cloud's Secrets, so that one lost in the middle of a pass is
 	// restored from the deployed values, never generated anew.
 	Guard func(name string, keys []string) error
+	// Follow: the fields are not generated but copied from the spec (the
+	// switch keys of networking-generic-switch): a present value that
+	// differs from Generate's is replaced, so that the Secret follows the
+	// spec. Replaced values are not generated ones: Guard is not asked.
+	Follow bool
 }
 
 // Ensure makes sure the Secret exists with every field: a missing Secret is
@@ -112,8 +117,12 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 		if err != nil {
 			return nil, fmt.Errorf("Secret %s/%s: %w", namespace, spec.Name, err)
 		}
+		replaced, err := follow(spec, data)
+		if err != nil {
+			return nil, fmt.Errorf("Secret %s/%s: %w", namespace, spec.Name, err)
+		}
 		labelled := existing.Labels[lcmv1alpha1.GeneratedCredentialsLabel] == "true"
-		if len(added) == 0 && labelled {
+		if len(added) == 0 && len(replaced) == 0 && labelled {
 			return existing.Data, nil
 		}
 		if len(added) > 0 && spec.Guard != nil {
@@ -138,6 +147,9 @@ func Ensure(ctx context.Context, client kubernetes.Interface, namespace, fieldMa
 		}
 		if len(added) > 0 {
 			logger.Info("Added missing fields to generated credentials", "fields", added)
+		}
+		if len(replaced) > 0 {
+			logger.Info("Updated Secret fields to follow the spec", "fields", replaced)
 		}
 		return result.Data, nil
 	}
@@ -214,6 +226,26 @@ func fillMissing(spec Spec, existing map[string][]byte) (map[string][]byte, []st
 		added = append(added, paths...)
 	}
 	return data, added, nil
+}
+
+// follow replaces, in data, the present values of a Follow spec that
+// differ from the spec's, and returns their keys.
+func follow(spec Spec, data map[string][]byte) ([]string, error) {
+	if !spec.Follow {
+		return nil, nil
+	}
+	var replaced []string
+	for _, f := range spec.Fields {
+		v, err := encode(f.Generate())
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.Key, err)
+		}
+		if cur, ok := data[f.Key]; ok && string(cur) != string(v) {
+			data[f.Key] = v
+			replaced = append(replaced, f.Key)
+		}
+	}
+	return replaced, nil
 }
 
 func addMissing(cur, gen map[string]any, path string, added *[]string) {

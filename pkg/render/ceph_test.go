@@ -192,7 +192,7 @@ func TestIsCephEnabledAsTheOriginal(t *testing.T) {
 		ctxName := filepath.Base(filepath.Dir(d))
 		spec := fixtureInput(t, ctxName, "context_spec.yaml")
 		args := fixtureInput(t, ctxName, "context_template_args.yaml")
-		for _, svc := range []string{"image", "compute", "block-storage"} {
+		for _, svc := range []string{"image", "compute", "block-storage", "shared-file-system"} {
 			want, ok := layering.Get(args, svc, "is_ceph_enabled").(bool)
 			if !ok {
 				continue

@@ -324,10 +324,28 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		data["credentials_secret_name"] = credentials.KeystoneCredentialKey
 		data["fernet_secret_name"] = credentials.KeystoneFernetData
 	}
-	if svc == "compute" {
+	switch svc {
+	case "compute":
 		if err := r.computeArgs(ctx, mspec, c, data); err != nil {
 			return nil, err
 		}
+	case "networking":
+		// The neutron server mounts the networking-generic-switch
+		// devices' SSH keys (baremetal) from ngs-ssh-keys: it holds the
+		// spec's keys, updated when they change.
+		if keys := ngsSSHKeys(mspec); len(keys) > 0 {
+			if _, err := r.Store.Secret(ctx, credentials.NGSSSHKeys(keys)); err != nil {
+				return nil, fmt.Errorf("networking-generic-switch SSH keys: %w", err)
+			}
+		}
+	case "shared-file-system":
+		// The key manila logs in to its service VMs with (generated
+		// once, kept).
+		keys, err := r.Store.Secret(ctx, credentials.SSHKeys(credentials.SharedFileSystemSSH))
+		if err != nil {
+			return nil, fmt.Errorf("manila service VM SSH keys: %w", err)
+		}
+		data["ssh_credentials"] = credentials.DecodeAll(keys)
 	}
 	// Default policies (templates/policies, Engine.Policy): the rules of the
 	// service's chart at the release, the strict_admin set when
@@ -369,6 +387,32 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 	return data, nil
 }
 
+// ngsSSHKeys are the SSH private keys of the networking-generic-switch
+// devices, switch name → key: features.neutron.baremetal.ngs.hardware
+// (name → device) and the older devices list (each with its name), as the
+// networking template reads them.
+func ngsSSHKeys(mspec map[string]any) map[string]string {
+	keys := map[string]string{}
+	add := func(name string, device any) {
+		d, _ := device.(map[string]any)
+		if key, _ := d["ssh_private_key"].(string); name != "" && key != "" {
+			keys[name] = key
+		}
+	}
+	ngs, _ := layering.Get(mspec, "features", "neutron", "baremetal", "ngs").(map[string]any)
+	hardware, _ := ngs["hardware"].(map[string]any)
+	for name, d := range hardware {
+		add(name, d)
+	}
+	devices, _ := ngs["devices"].([]any)
+	for _, d := range devices {
+		m, _ := d.(map[string]any)
+		name, _ := m["name"].(string)
+		add(name, d)
+	}
+	return keys
+}
+
 // federation is the federation argument; the oidc-crypto-passphrase Secret
 // is only created when federation is on.
 func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[string]any, error) {
@@ -395,7 +439,8 @@ func (r *Renderer) federation(ctx context.Context, mspec map[string]any) (map[st
 // is_ceph_enabled (the original's name) is true when Ceph keys exist and
 // block storage is enabled and on Ceph (features.cinder.volume: enabled
 // unless false, backend ceph by default), or the service itself stores on
-// Ceph (glance rbd backends, nova ceph images). A service that stores on Ceph while the
+// Ceph (glance rbd backends, nova ceph images, manila CephFS share backends;
+// manila does not count cinder's volumes). A service that stores on Ceph while the
 // keys (or its user, or the monitors) are missing is an ErrCephKeysMissing
 // error: rendering it would hand the chart empty keys.
 func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]any, keys *ceph.Keys, data map[string]any) error {
@@ -426,7 +471,8 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 	}
 	// Block storage counts only when it is enabled: without cinder, nova
 	// has no Ceph (the original's final values of the core presets).
-	cinderOnCeph := slices.Contains(layering.EnabledServices(mspec), "block-storage") && blockStorageOnCeph(mspec)
+	// Manila is on Ceph only through its own CephFS backends.
+	cinderOnCeph := svc != "shared-file-system" && slices.Contains(layering.EnabledServices(mspec), "block-storage") && blockStorageOnCeph(mspec)
 	data["is_ceph_enabled"] = keys != nil && (needs || cinderOnCeph)
 	if keys == nil {
 		return nil
@@ -466,6 +512,10 @@ func blockStorageOnCeph(mspec map[string]any) bool {
 	return b == "" || b == "ceph"
 }
 
+// CephFSShareDriver is manila's CephFS share driver (the chart's test for
+// a CephFS backend).
+const CephFSShareDriver = "manila.share.drivers.cephfs.driver.CephFSDriver"
+
 // needsCeph tells whether a service stores its own data on Ceph, and why.
 func needsCeph(svc string, mspec map[string]any) (bool, string) {
 	switch svc {
@@ -490,6 +540,20 @@ func needsCeph(svc string, mspec map[string]any) (bool, string) {
 	case "block-storage":
 		if blockStorageOnCeph(mspec) {
 			return true, "features.cinder.volume is on Ceph"
+		}
+	case "shared-file-system":
+		backends, _ := layering.Get(mspec, "features", "manila", "share", "backends").(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(backends)) {
+			be, _ := backends[name].(map[string]any)
+			if enabled, ok := be["enabled"].(bool); ok && !enabled {
+				continue
+			}
+			conf, _ := layering.Get(be, "values", "conf").(map[string]any)
+			for _, section := range slices.Sorted(maps.Keys(conf)) {
+				if sec, ok := conf[section].(map[string]any); ok && sec["share_driver"] == CephFSShareDriver {
+					return true, fmt.Sprintf("features.manila.share.backends.%s uses the CephFS driver", name)
+				}
+			}
 		}
 	}
 	return false, ""
