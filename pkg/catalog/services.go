@@ -26,6 +26,9 @@ type Service struct {
 	// Policy: the main chart takes the controller's default oslo.policy
 	// rules (service_policy).
 	Policy bool
+	// NoDashboardPolicy: the dashboard has no policy of the chart (it is
+	// not in the original's os_policy_services: manila).
+	NoDashboardPolicy bool
 	// CephUsers are the Ceph users whose keys the service gets (the `ceph`
 	// template argument and the <user>-rbd-keyring Secrets).
 	CephUsers []string
@@ -93,7 +96,7 @@ var Services = []Service{
 	{Key: "metric-storage", Chart: "aetos", Wave: 3, Since: "gazpacho"},
 	{Key: "object-storage", Chart: "ceph-rgw", Wave: 3, NoHealth: true},
 	{Key: "orchestration", Chart: "heat", Wave: 3, Policy: true, Accounts: []string{"heat_trustee", "heat_stack_user"}},
-	{Key: "shared-file-system", Chart: "manila", Wave: 3, Policy: true, CephUsers: []string{"manila"}, Since: "yoga",
+	{Key: "shared-file-system", Chart: "manila", Wave: 3, Policy: true, NoDashboardPolicy: true, CephUsers: []string{"manila"}, Since: "yoga",
 		Borrows: [][2]string{{"networking", "neutron"}, {"block-storage", "cinder"}, {"image", "glance"}, {"compute", "nova"}}},
 
 	{Key: "stepler", Chart: "stepler", Wave: 4, NoHealth: true},
@@ -155,12 +158,13 @@ func (s Service) HealthGroups(ovn bool) []string {
 	return []string{s.Chart}
 }
 
-// PolicyCharts are the main charts that take the controller's default
-// oslo.policy rules (the original's os_policy_services).
+// PolicyCharts are the charts whose policies the dashboard gets (the
+// original's os_policy_services): those taking the controller's default
+// oslo.policy rules but manila.
 func PolicyCharts() []string {
 	var out []string
 	for _, s := range Services {
-		if s.Policy {
+		if s.Policy && !s.NoDashboardPolicy {
 			out = append(out, s.Chart)
 		}
 	}
