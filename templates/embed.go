@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds the template files.
 //
-//go:embed presets sizes services policies */artifacts.yaml
+//go:embed presets sizes services policies blocks.tpl */artifacts.yaml
 var FS embed.FS

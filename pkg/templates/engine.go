@@ -175,8 +175,23 @@ func (e *Engine) renderMap(name string, data map[string]any, extra template.Func
 	}
 	// A missing key is an error naming the template, line and column
 	// (optional inputs are read with index, dig or hasKey).
-	tpl, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(string(src))
+	// include renders a named block of blocks.tpl (or of the template
+	// itself) to a string, as Helm's.
+	var tpl *template.Template
+	funcs["include"] = func(block string, data any) (string, error) {
+		var b bytes.Buffer
+		err := tpl.ExecuteTemplate(&b, block, data)
+		return b.String(), err
+	}
+	blocks, err := fs.ReadFile(e.fsys, BlocksFile)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, &Error{Template: BlocksFile, Err: err}
+	}
+	tpl, err = template.New(name).Option("missingkey=error").Funcs(funcs).Parse(string(blocks))
 	if err != nil {
+		return nil, &Error{Template: BlocksFile, Err: err}
+	}
+	if tpl, err = tpl.Parse(string(src)); err != nil {
 		return nil, &Error{Template: name, Err: err}
 	}
 	var out bytes.Buffer
@@ -215,6 +230,9 @@ func yamlErrorLine(err error) int {
 	}
 	return line
 }
+
+// BlocksFile holds the named blocks every template may include.
+const BlocksFile = "blocks.tpl"
 
 // noValue is what text/template prints for a nil value.
 const noValue = "<no value>"

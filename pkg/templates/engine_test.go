@@ -3,9 +3,12 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	tmplfs "rockoon.dev/rockoon/templates"
 )
 
 func TestTemplateErrorsNameTemplateAndLine(t *testing.T) {
@@ -129,5 +132,50 @@ func TestPresetIsItsFileMergedOverBase(t *testing.T) {
 	}
 	if _, err := e.Preset("base", nil); err == nil {
 		t.Error("the shared part is not a preset")
+	}
+}
+
+// A template includes the named blocks of blocks.tpl; an unknown block is
+// an error naming the template.
+func TestIncludeBlocks(t *testing.T) {
+	e := NewFromFS(fstest.MapFS{
+		BlocksFile:              {Data: []byte(`{{- define "pair" -}}a: {{ .a | quote }}{{ "\n" }}b: {{ .b }}{{- end -}}`)},
+		"services/uses.yaml":    {Data: []byte("releases:\n  - name: x\n    chart: c\n    values:\n      {{- include \"pair\" (dict \"a\" .spec.a \"b\" 2) | nindent 6 }}\n")},
+		"services/unknown.yaml": {Data: []byte("releases: []\nx: {{ include \"nope\" . }}\n")},
+	})
+	rels, err := e.Service("uses", map[string]any{"spec": map[string]any{"a": "one"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := rels[0]["values"].(map[string]any); v["a"] != "one" || fmt.Sprint(v["b"]) != "2" {
+		t.Errorf("values %v", v)
+	}
+	if _, err := e.Service("unknown", map[string]any{}); err == nil || !strings.Contains(err.Error(), "services/unknown.yaml") || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("unknown block: %v", err)
+	}
+	// The real blocks: the public TLS of a spec without a certificate is
+	// empty, with one it is the trimmed PEMs.
+	blocks, err := fs.ReadFile(tmplfs.FS, BlocksFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := NewFromFS(fstest.MapFS{
+		BlocksFile:          {Data: blocks},
+		"services/tls.yaml": {Data: []byte("releases:\n  - name: x\n    chart: c\n    values: {{ include \"public_tls\" .spec.pe }}\n")},
+	})
+	for _, tc := range []struct {
+		pe   map[string]any
+		want string
+	}{
+		{pe: map[string]any{}, want: "map[]"},
+		{pe: map[string]any{"api_cert": " C \n", "ca_cert": "A", "api_key": "K"}, want: "map[ca:A\n crt:C\n key:K\n]"},
+	} {
+		rels, err := real.Service("tls", map[string]any{"spec": map[string]any{"pe": tc.pe}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(rels[0]["values"]); got != tc.want {
+			t.Errorf("public_tls %v = %s, want %s", tc.pe, got, tc.want)
+		}
 	}
 }
