@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,11 +34,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if args := os.Getenv(runEnv); args != "" {
-		os.Args = append([]string{"secrets"}, strings.Split(args, "\n")...)
-		main()
-		os.Exit(0)
-	}
+	testenv.RunMainIf(runEnv, "secrets", main)
 	os.Exit(testenv.Main(m, testenv.Options{}, func(e *testenv.Env) {
 		env = e
 		kube = kubernetes.NewForConfigOrDie(e.Config)
@@ -50,82 +43,20 @@ func TestMain(m *testing.M) {
 }
 
 type proc struct {
-	cmd  *exec.Cmd
+	*testenv.Command
 	addr string
-	log  string
-}
-
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // startProc runs the secrets command against env for cloud namespace ns.
 func startProc(t testing.TB, ns string) *proc {
 	t.Helper()
-	p := &proc{addr: freePort(t), log: fmt.Sprintf("%s/secrets.log", t.TempDir())}
-	args := []string{"--kubeconfig", env.KubeconfigPath, "--namespace", ns, "--leader-elect=false",
+	addr := testenv.FreeAddr(t)
+	return &proc{addr: addr, Command: testenv.StartCommand(t, runEnv, "--kubeconfig", env.KubeconfigPath, "--namespace", ns, "--leader-elect=false",
 		"--controller-namespace", ns, "--external-namespace", ns, "--tf-shared-namespace", ns,
-		"--metrics-bind-address", p.addr, "--health-bind-address", p.addr, "-v", "2"}
-	p.cmd = exec.Command(os.Args[0], "-test.run", "^$")
-	p.cmd.Env = append(os.Environ(), runEnv+"="+strings.Join(args, "\n"), "KUBECONFIG=")
-	log, err := os.Create(p.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cmd.Stdout, p.cmd.Stderr = log, log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-		_ = log.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(p.log)
-			t.Logf("secrets log:\n%s", b)
-		}
-	})
-	return p
+		"--metrics-bind-address", addr, "--health-bind-address", addr, "-v", "2")}
 }
 
-func (p *proc) get(path string) (int, string) {
-	resp, err := http.Get("http://" + p.addr + path)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// rssKiB reads the process's resident and peak resident memory.
-func (p *proc) rssKiB(t testing.TB) (rss, peak int) {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		v, _ := strconv.Atoi(f[1])
-		switch f[0] {
-		case "VmRSS:":
-			rss = v
-		case "VmHWM:":
-			peak = v
-		}
-	}
-	return rss, peak
-}
+func (p *proc) get(path string) (int, string) { return testenv.Get(p.addr, path) }
 
 func cloud(t testing.TB, ns string) {
 	t.Helper()
@@ -181,7 +112,7 @@ func TestCommand(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(metrics, `controller="secrets"`) {
 		t.Errorf("/metrics %d without the secrets controller's metrics", code)
 	}
-	if b, _ := os.ReadFile(p.log); strings.Contains(string(b), "secret input value") {
+	if strings.Contains(p.Log(), "secret input value") {
 		t.Errorf("an input's value reached the log")
 	}
 }
@@ -199,32 +130,28 @@ func BenchmarkRSSWithLargeSecrets(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("ROCKOON_BENCH_SECRETS")); err == nil {
 		n = v
 	}
-	benchOnce.Do(func() { benchSetup(b, n) })
+	ns := fmt.Sprintf("bench-%d", b.N) // the benchmark runs with N=1 first, then N
+	proc, before := benchSetup(b, ns, n)
 	b.ResetTimer()
 	for i := range b.N {
-		putInput(b, benchNS, fmt.Sprintf("value %d", i))
+		putInput(b, ns, fmt.Sprintf("value %d", i))
 	}
 	b.StopTimer()
-	rss, peak := benchProc.rssKiB(b)
-	b.ReportMetric(float64(benchRSSBefore)/1024, "RSS-MiB-before")
+	rss, peak := proc.RSSKiB(b)
+	b.ReportMetric(float64(before)/1024, "RSS-MiB-before")
 	b.ReportMetric(float64(rss)/1024, "RSS-MiB-after")
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
 	b.ReportMetric(float64(n), "Secrets-1MiB")
 }
 
-var (
-	benchOnce      sync.Once
-	benchNS        = "bench"
-	benchProc      *proc
-	benchRSSBefore int
-)
-
-func benchSetup(b *testing.B, n int) {
-	cloud(b, benchNS)
-	benchProc = startProc(b, benchNS)
-	putInput(b, benchNS, "first")
+// benchSetup starts the command over a cloud in ns, then creates n
+// Secrets of 1 MiB there; it returns the command and its RSS before them.
+func benchSetup(b *testing.B, ns string, n int) (*proc, int) {
+	cloud(b, ns)
+	proc := startProc(b, ns)
+	putInput(b, ns, "first")
 	time.Sleep(2 * time.Second)
-	benchRSSBefore, _ = benchProc.rssKiB(b)
+	before, _ := proc.RSSKiB(b)
 	payload := make([]byte, 1<<20)
 	_, _ = rand.Read(payload)
 	var wg sync.WaitGroup
@@ -236,9 +163,9 @@ func benchSetup(b *testing.B, n int) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sh.helm.release.v1.big-%d.v1", i), Namespace: benchNS,
+			s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sh.helm.release.v1.big-%d.v1", i), Namespace: ns,
 				Labels: map[string]string{"owner": "helm"}}, Type: "helm.sh/release.v1", Data: map[string][]byte{"release": payload}}
-			if _, err := kube.CoreV1().Secrets(benchNS).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
+			if _, err := kube.CoreV1().Secrets(ns).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
 				errs <- err
 			}
 		}()
@@ -249,4 +176,5 @@ func benchSetup(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	time.Sleep(3 * time.Second)
+	return proc, before
 }
