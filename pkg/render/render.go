@@ -295,6 +295,12 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		}
 		creds["stacklight"] = credentials.DecodeAll(sl)
 		data["credentials"] = creds
+	case "metering":
+		// With Panko (event), the events go straight to its database:
+		// Ceilometer gets panko's credentials pair.
+		if pair, ok := c.servicePairs["event"]; ok {
+			data["event_credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
+		}
 	case "redis":
 		// The template names the Secret only (the operator reads it): it
 		// must exist before the failover starts; its value is not passed.
@@ -406,6 +412,15 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		// original, whose final values of the 83 e2e deployments (Ceph
 		// keys with an RGW CA, no object-storage) never carry it.
 		data["rgw_internal_cacert"] = keys.RGWInternalCACert
+	}
+	if keys != nil && keys.RGWMetricsAccessKey != "" && svc == "metering" &&
+		slices.Contains(layering.EnabledServices(mspec), "object-storage") {
+		// Ceilometer polls the RGW's usage with the metrics user's S3
+		// keys, when the RGW is the cloud's object store: as the
+		// original, whose final values of the e2e corpus (keys present,
+		// no object-storage) never carry rgw_admin_credentials.
+		data["rgw_metrics_user_access_key"] = keys.RGWMetricsAccessKey
+		data["rgw_metrics_user_secret_key"] = keys.RGWMetricsSecretKey
 	}
 	entry, _ := catalog.Lookup(svc)
 	users := entry.CephUsers
