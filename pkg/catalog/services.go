@@ -85,7 +85,7 @@ var Services = []Service{
 	{Key: "dashboard", Chart: "horizon", Wave: 3},
 	{Key: "dns", Chart: "designate", Wave: 3, Policy: true},
 	{Key: "dynamic-resource-balancer", Wave: 3},
-	{Key: "event", Chart: "panko", Wave: 3, Policy: true},
+	{Key: "event", Chart: "panko", Wave: 3, Policy: true, Until: "wallaby"},
 	{Key: "instance-ha", Chart: "masakari", Wave: 3, Policy: true, Since: "victoria"},
 	{Key: "load-balancer", Chart: "octavia", Wave: 3, Policy: true},
 	{Key: "metering", Chart: "ceilometer", Wave: 3},
