@@ -90,7 +90,7 @@ var Services = []Service{
 	{Key: "load-balancer", Chart: "octavia", Wave: 3, Policy: true},
 	{Key: "metering", Chart: "ceilometer", Wave: 3},
 	{Key: "metric", Chart: "gnocchi", Wave: 3, Policy: true, Until: "epoxy"},
-	{Key: "metric-storage", Chart: "aetos", Wave: 3, Since: "gazpacho"},
+	{Key: "metric-storage", Chart: "aetos", Wave: 3, Policy: true, Since: "gazpacho"},
 	{Key: "object-storage", Chart: "ceph-rgw", Wave: 3, NoHealth: true},
 	{Key: "orchestration", Chart: "heat", Wave: 3, Policy: true, Accounts: []string{"heat_trustee", "heat_stack_user"}},
 	{Key: "shared-file-system", Chart: "manila", Wave: 3, CephUsers: []string{"manila"}, Since: "yoga",
