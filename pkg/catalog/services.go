@@ -79,7 +79,7 @@ var Services = []Service{
 	{Key: "alarming", Chart: "aodh", Wave: 3, Policy: true},
 	{Key: "baremetal", Chart: "ironic", Wave: 3, Policy: true, Borrows: [][2]string{{"networking", "neutron"}, {"compute", "nova"}}},
 	{Key: "block-storage", Chart: "cinder", Wave: 3, Policy: true, CephUsers: []string{"cinder"}},
-	{Key: "cloudprober", Wave: 3, Health: []string{"cloudprober"}},
+	{Key: "cloudprober", Wave: 3, Health: []string{"cloudprober"}, Borrows: [][2]string{{"identity", "osctl"}}},
 	{Key: "compute", Chart: "nova", Wave: 3, Policy: true, CephUsers: []string{"nova", "cinder"},
 		Borrows: [][2]string{{"networking", "neutron"}, {"placement", "placement"}, {"block-storage", "cinder"}}},
 	{Key: "dashboard", Chart: "horizon", Wave: 3},
