@@ -186,7 +186,9 @@ func (k *Keys) TemplateArg(users ...string) map[string]any {
 // "PLACEHOLDER:openstack-ceph-keys:<user>" and one pool per role named
 // after it, monitors on a documentation address.
 func Placeholder() *Keys {
-	k := &Keys{AdminKey: "PLACEHOLDER:" + KeysSecret + ":client.admin", MonEndpoints: []string{"192.0.2.1:6789"}, Users: map[string]User{}}
+	k := &Keys{AdminKey: "PLACEHOLDER:" + KeysSecret + ":client.admin", MonEndpoints: []string{"192.0.2.1:6789"}, Users: map[string]User{},
+		RGWMetricsAccessKey: "PLACEHOLDER:" + KeysSecret + ":rgw_metrics_user_access_key",
+		RGWMetricsSecretKey: "PLACEHOLDER:" + KeysSecret + ":rgw_metrics_user_secret_key"}
 	for name, roles := range userRoles {
 		u := User{Name: name, KeyName: "client." + name, Key: "PLACEHOLDER:" + KeysSecret + ":" + name}
 		for _, r := range roles {
