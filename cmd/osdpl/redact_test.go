@@ -336,3 +336,61 @@ func TestRenderAndDiffRedactClusterSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderOfflineRedactsRGWMetricsKeys: Ceilometer's RGW metrics user
+// (object-storage and metering enabled) gets the S3 keys of the Ceph
+// exchange Secret in the file, or offline without it placeholders (as
+// every other Ceph key); render masks both.
+func TestRenderOfflineRedactsRGWMetricsKeys(t *testing.T) {
+	t.Setenv("KUBECONFIG", "/nonexistent")
+	src, err := os.ReadFile("../../examples/core-small-gazpacho-ceph.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(src), "  glance: \"client.glance;", "  rgw_metrics_user_access_key: \"EXAMPLERGWACCESSKEY01\"\n  rgw_metrics_user_secret_key: \"examplergwmetricssecretkeyexample0001\"\n  glance: \"client.glance;", 1)
+	doc = strings.Replace(doc, "\n  features:\n", "\n  features:\n    services: [metering, object-storage]\n", 1)
+	if !strings.Contains(doc, "rgw_metrics_user_secret_key") || !strings.Contains(doc, "services: [metering") {
+		t.Fatal("the example changed: the test's edits do not apply")
+	}
+	file := filepath.Join(t.TempDir(), "metering.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{"EXAMPLERGWACCESSKEY01": "the RGW metrics access key", "examplergwmetricssecretkeyexample0001": "the RGW metrics secret key"}
+	for name, out := range renderOutputs(t, "-f", file) {
+		if !strings.Contains(out, "openstack-ceilometer") || !strings.Contains(out, "rgw_admin_credentials") {
+			t.Fatalf("render %s: no ceilometer with the RGW metrics user", name)
+		}
+		if bad := leaked(out, keys); len(bad) > 0 {
+			t.Errorf("render %s prints %v", name, bad)
+		}
+	}
+	shown, err := execute(t, "render", "-f", file, "--show-secrets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(shown, "examplergwmetricssecretkeyexample0001") {
+		t.Error("render --show-secrets lacks the RGW metrics secret key")
+	}
+
+	// Without the exchange Secret in the file: the placeholder keys, masked.
+	_, rest, ok := strings.Cut(doc, "\n---\n")
+	if !ok {
+		t.Fatal("the example changed: no document separator")
+	}
+	if err := os.WriteFile(file, []byte(rest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	placeholders := map[string]string{
+		"PLACEHOLDER:openstack-ceph-keys:rgw_metrics_user_access_key": "the RGW metrics access key placeholder",
+		"PLACEHOLDER:openstack-ceph-keys:rgw_metrics_user_secret_key": "the RGW metrics secret key placeholder",
+	}
+	for name, out := range renderOutputs(t, "-f", file) {
+		if !strings.Contains(out, "rgw_admin_credentials") {
+			t.Fatalf("render %s without the Ceph Secret: no RGW metrics user", name)
+		}
+		if bad := leaked(out, placeholders); len(bad) > 0 {
+			t.Errorf("render %s prints %v", name, bad)
+		}
+	}
+}

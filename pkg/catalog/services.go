@@ -27,7 +27,7 @@ type Service struct {
 	// rules (service_policy).
 	Policy bool
 	// NoDashboardPolicy: the dashboard has no policy of the chart (it is
-	// not in the original's os_policy_services: manila).
+	// not in the original's os_policy_services: manila, aetos).
 	NoDashboardPolicy bool
 	// CephUsers are the Ceph users whose keys the service gets (the `ceph`
 	// template argument and the <user>-rbd-keyring Secrets).
@@ -82,7 +82,7 @@ var Services = []Service{
 	{Key: "alarming", Chart: "aodh", Wave: 3, Policy: true},
 	{Key: "baremetal", Chart: "ironic", Wave: 3, Policy: true, Borrows: [][2]string{{"networking", "neutron"}, {"image", "glance"}, {"compute", "nova"}}},
 	{Key: "block-storage", Chart: "cinder", Wave: 3, Policy: true, CephUsers: []string{"cinder"}},
-	{Key: "cloudprober", Wave: 3, Health: []string{"cloudprober"}},
+	{Key: "cloudprober", Wave: 3, Health: []string{"cloudprober"}, Borrows: [][2]string{{"identity", "osctl"}}},
 	{Key: "compute", Chart: "nova", Wave: 3, Policy: true, CephUsers: []string{"nova", "cinder"},
 		Borrows: [][2]string{{"networking", "neutron"}, {"placement", "placement"}, {"block-storage", "cinder"}, {"baremetal", "ironic"}}},
 	{Key: "dashboard", Chart: "horizon", Wave: 3},
@@ -93,7 +93,7 @@ var Services = []Service{
 	{Key: "load-balancer", Chart: "octavia", Wave: 3, Policy: true},
 	{Key: "metering", Chart: "ceilometer", Wave: 3},
 	{Key: "metric", Chart: "gnocchi", Wave: 3, Policy: true, Until: "epoxy"},
-	{Key: "metric-storage", Chart: "aetos", Wave: 3, Since: "gazpacho"},
+	{Key: "metric-storage", Chart: "aetos", Wave: 3, Policy: true, NoDashboardPolicy: true, Since: "gazpacho"},
 	{Key: "object-storage", Chart: "ceph-rgw", Wave: 3, NoHealth: true},
 	{Key: "orchestration", Chart: "heat", Wave: 3, Policy: true, Accounts: []string{"heat_trustee", "heat_stack_user"}},
 	{Key: "shared-file-system", Chart: "manila", Wave: 3, Policy: true, NoDashboardPolicy: true, CephUsers: []string{"manila"}, Since: "yoga",
@@ -160,7 +160,7 @@ func (s Service) HealthGroups(ovn bool) []string {
 
 // PolicyCharts are the charts whose policies the dashboard gets (the
 // original's os_policy_services): those taking the controller's default
-// oslo.policy rules but manila.
+// oslo.policy rules but manila and aetos.
 func PolicyCharts() []string {
 	var out []string
 	for _, s := range Services {

@@ -53,18 +53,23 @@ type Keys struct {
 	RGWInternal       string
 	RGWExternal       string
 	RGWInternalCACert string
-	Users             map[string]User
+	// RGWMetricsAccessKey and RGWMetricsSecretKey are the S3 keys of the
+	// RGW user Ceilometer polls usage with (rgw_metrics_user_*).
+	RGWMetricsAccessKey, RGWMetricsSecretKey string
+	Users                                    map[string]User
 }
 
 // ParseKeys parses the data of the openstack-ceph-keys Secret. Keys it does
 // not know are ignored, as in the original.
 func ParseKeys(data map[string][]byte) (*Keys, error) {
 	k := &Keys{
-		AdminKey:          strings.TrimSpace(string(data["client.admin"])),
-		RGWInternal:       strings.TrimSpace(string(data["rgw_internal"])),
-		RGWExternal:       strings.TrimSpace(string(data["rgw_external"])),
-		RGWInternalCACert: string(data["rgw_internal_cacert"]),
-		Users:             map[string]User{},
+		AdminKey:            strings.TrimSpace(string(data["client.admin"])),
+		RGWInternal:         strings.TrimSpace(string(data["rgw_internal"])),
+		RGWExternal:         strings.TrimSpace(string(data["rgw_external"])),
+		RGWInternalCACert:   string(data["rgw_internal_cacert"]),
+		RGWMetricsAccessKey: strings.TrimSpace(string(data["rgw_metrics_user_access_key"])),
+		RGWMetricsSecretKey: strings.TrimSpace(string(data["rgw_metrics_user_secret_key"])),
+		Users:               map[string]User{},
 	}
 	for _, ep := range strings.Split(strings.TrimSpace(string(data["mon_endpoints"])), ",") {
 		ep = strings.TrimSpace(ep)
@@ -181,7 +186,9 @@ func (k *Keys) TemplateArg(users ...string) map[string]any {
 // "PLACEHOLDER:openstack-ceph-keys:<user>" and one pool per role named
 // after it, monitors on a documentation address.
 func Placeholder() *Keys {
-	k := &Keys{AdminKey: "PLACEHOLDER:" + KeysSecret + ":client.admin", MonEndpoints: []string{"192.0.2.1:6789"}, Users: map[string]User{}}
+	k := &Keys{AdminKey: "PLACEHOLDER:" + KeysSecret + ":client.admin", MonEndpoints: []string{"192.0.2.1:6789"}, Users: map[string]User{},
+		RGWMetricsAccessKey: "PLACEHOLDER:" + KeysSecret + ":rgw_metrics_user_access_key",
+		RGWMetricsSecretKey: "PLACEHOLDER:" + KeysSecret + ":rgw_metrics_user_secret_key"}
 	for name, roles := range userRoles {
 		u := User{Name: name, KeyName: "client." + name, Key: "PLACEHOLDER:" + KeysSecret + ":" + name}
 		for _, r := range roles {

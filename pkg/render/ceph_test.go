@@ -209,3 +209,36 @@ func TestIsCephEnabledAsTheOriginal(t *testing.T) {
 	}
 	t.Logf("%d (context, service) pairs checked", checked)
 }
+
+// Ceilometer gets the RGW metrics user's S3 keys only when the RGW is the
+// cloud's object store (object-storage enabled), as the original.
+func TestCephArgsRGWMetricsUser(t *testing.T) {
+	keys, err := ceph.ParseKeys(map[string][]byte{
+		"mon_endpoints":               []byte("10.0.0.1:6789"),
+		"rgw_metrics_user_access_key": []byte("ACCESS\n"),
+		"rgw_metrics_user_secret_key": []byte("SECRET"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Renderer{Store: &recordingStore{secrets: map[string]map[string][]byte{}}}
+	ctx := context.Background()
+	data := map[string]any{}
+	if err := r.cephArgs(ctx, "metering", map[string]any{}, keys, data); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := data["rgw_metrics_user_access_key"]; ok {
+		t.Errorf("metering without object-storage: %v", data)
+	}
+	withRGW := map[string]any{"features": map[string]any{"services": []any{"metering", "object-storage"}}}
+	for svc, want := range map[string]bool{"metering": true, "identity": false} {
+		data = map[string]any{}
+		if err := r.cephArgs(ctx, svc, withRGW, keys, data); err != nil {
+			t.Fatal(err)
+		}
+		got := data["rgw_metrics_user_access_key"] == "ACCESS" && data["rgw_metrics_user_secret_key"] == "SECRET"
+		if got != want {
+			t.Errorf("%s with object-storage: RGW metrics keys passed %v, want %v", svc, got, want)
+		}
+	}
+}

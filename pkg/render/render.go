@@ -174,6 +174,11 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		if err := r.cephArgs(ctx, svc, mspec, in.CephKeys, data); err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
 		}
+		if svc == "metric" {
+			if err := r.metricArgs(ctx, mspec, in, data); err != nil {
+				return nil, fmt.Errorf("service %s: %w", svc, err)
+			}
+		}
 		if svc == "load-balancer" {
 			if err := r.loadBalancerArgs(ctx, mspec, in, data); err != nil {
 				return nil, fmt.Errorf("service %s: %w", svc, err)
@@ -295,6 +300,12 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		}
 		creds["stacklight"] = credentials.DecodeAll(sl)
 		data["credentials"] = creds
+	case "metering":
+		// With Panko (event), the events go straight to its database:
+		// Ceilometer gets panko's credentials pair.
+		if pair, ok := c.servicePairs["event"]; ok {
+			data["event_credentials"] = []any{credentials.DecodeAll(pair[0]), credentials.DecodeAll(pair[1])}
+		}
 	case "redis":
 		// The template names the Secret only (the operator reads it): it
 		// must exist before the failover starts; its value is not passed.
@@ -452,6 +463,15 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		// keys with an RGW CA, no object-storage) never carry it.
 		data["rgw_internal_cacert"] = keys.RGWInternalCACert
 	}
+	if keys != nil && keys.RGWMetricsAccessKey != "" && svc == "metering" &&
+		slices.Contains(layering.EnabledServices(mspec), "object-storage") {
+		// Ceilometer polls the RGW's usage with the metrics user's S3
+		// keys, when the RGW is the cloud's object store: as the
+		// original, whose final values of the e2e corpus (keys present,
+		// no object-storage) never carry rgw_admin_credentials.
+		data["rgw_metrics_user_access_key"] = keys.RGWMetricsAccessKey
+		data["rgw_metrics_user_secret_key"] = keys.RGWMetricsSecretKey
+	}
 	entry, _ := catalog.Lookup(svc)
 	users := entry.CephUsers
 	if len(users) == 0 {
@@ -595,6 +615,30 @@ func (r *Renderer) computeArgs(ctx context.Context, mspec map[string]any, c *com
 // service writes (the Redis password, Tungsten Fabric's ost-data) and it is
 // not there yet. Retried, as the original waits for them.
 var ErrSharedSecretMissing = errors.New("waiting for a shared Secret")
+
+// metricArgs are gnocchi's extra arguments: the Redis password its
+// metric storage uses (the redis_url). The Secret Gather found, else,
+// with redis enabled, the one the redis service generates through the
+// same store (it renders in an earlier wave); otherwise a wait, as the
+// original's.
+func (r *Renderer) metricArgs(ctx context.Context, mspec map[string]any, in Input, data map[string]any) error {
+	switch {
+	case in.RedisPassword != "":
+		data["redis_namespace"] = cmp.Or(in.RedisNamespace, DefaultRedisNamespace)
+		data["redis_secret"] = in.RedisPassword
+	case slices.Contains(layering.EnabledServices(mspec), "redis"):
+		sec, err := r.Store.Secret(ctx, credentials.RedisPassword())
+		if err != nil {
+			return fmt.Errorf("redis password: %w", err)
+		}
+		data["redis_namespace"] = catalog.RedisNamespace
+		data["redis_secret"] = string(sec["password"])
+	default:
+		return fmt.Errorf("%w: gnocchi stores its metrics in Redis, but Secret %s/%s (written by the redis service) is missing",
+			ErrSharedSecretMissing, cmp.Or(in.RedisNamespace, DefaultRedisNamespace), RedisSecret)
+	}
+	return nil
+}
 
 // loadBalancerArgs are octavia's extra arguments, as the original's: the
 // amphorae's SSH key and CA (generated once, kept), the Redis password of
