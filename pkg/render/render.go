@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"sort"
 
@@ -452,6 +453,9 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		// keys with an RGW CA, no object-storage) never carry it.
 		data["rgw_internal_cacert"] = keys.RGWInternalCACert
 	}
+	if svc == "object-storage" {
+		return rgwArgs(keys, data)
+	}
 	entry, _ := catalog.Lookup(svc)
 	users := entry.CephUsers
 	if len(users) == 0 {
@@ -494,6 +498,28 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		}
 	}
 	data["ceph"] = keys.TemplateArg(users...)
+	return nil
+}
+
+// rgwArgs are object-storage's arguments: the URLs of the Ceph side's
+// RGW (rgw_internal, rgw_external of the exchange Secret), which it
+// registers in Keystone. Without the Secret or either URL it waits
+// (ErrCephKeysMissing); a URL that is not http(s)://host[:port][/path] is
+// an error naming the key.
+func rgwArgs(keys *ceph.Keys, data map[string]any) error {
+	if keys == nil {
+		return fmt.Errorf("%w: object-storage registers the Ceph RGW", ErrCephKeysMissing)
+	}
+	for _, u := range []struct{ key, url string }{{"rgw_internal", keys.RGWInternal}, {"rgw_external", keys.RGWExternal}} {
+		if u.url == "" {
+			return fmt.Errorf("%w: object-storage registers the Ceph RGW, but the Secret has no key %q", ErrCephKeysMissing, u.key)
+		}
+		p, err := url.Parse(u.url)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Hostname() == "" || p.RawQuery != "" || p.Fragment != "" || p.User != nil {
+			return fmt.Errorf("Secret %s key %s: want an http(s)://host[:port][/path] URL", ceph.KeysSecret, u.key)
+		}
+		data[u.key] = u.url
+	}
 	return nil
 }
 
