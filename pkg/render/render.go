@@ -86,30 +86,7 @@ type Renderer struct {
 // the service, template, release or spec path involved.
 func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	version, _ := in.Spec["openstack_version"].(string)
-	preset, _ := in.Spec["preset"].(string)
-	size, _ := in.Spec["size"].(string)
-	vars := map[string]any{
-		"openstack_version":   version,
-		"openstack_namespace": in.Namespace,
-		"services":            layering.Get(in.Spec, "features", "services"),
-		"ovn_enabled":         layering.Get(in.Spec, "features", "neutron", "backend") == "ml2/ovn",
-		// The preset's other switches (templates/presets/base.yaml).
-		"signature_enabled":        layering.Get(in.Spec, "features", "glance", "signature", "enabled") == true,
-		"nova_img_encrypt_enabled": layering.Get(in.Spec, "features", "nova", "images", "encryption", "enabled") == true,
-		"ironic_mt_enabled":        slices.Contains([]any{"vlan", "vxlan", "geneve"}, layering.Get(in.Spec, "features", "ironic", "networks", "baremetal", "network_type")),
-	}
-	presetDoc, err := r.Templates.Preset(preset, vars)
-	if err != nil {
-		return nil, fmt.Errorf("spec.preset %q: %w", preset, err)
-	}
-	sizeDoc, err := r.Templates.Size(size, vars)
-	if err != nil {
-		return nil, fmt.Errorf("spec.size %q: %w", size, err)
-	}
-	mspec, err := layering.BuildMSpec(layering.MSpecInput{
-		Spec: in.Spec, Secrets: in.Secrets, Preset: presetDoc, Size: sizeDoc,
-		ImagesBaseURL: in.ImagesBaseURL, BinaryBaseURL: in.BinaryBaseURL,
-	})
+	mspec, err := r.Templates.MSpec(in.Spec, in.Secrets, in.Namespace, in.ImagesBaseURL, in.BinaryBaseURL)
 	if err != nil {
 		return nil, err
 	}
