@@ -2,6 +2,7 @@ package ceph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -15,10 +16,12 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
+	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	lcminformers "rockoon.dev/rockoon/pkg/client/informers/externalversions/lcm/v1alpha1"
 	lcmlisters "rockoon.dev/rockoon/pkg/client/listers/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/operator"
+	"rockoon.dev/rockoon/pkg/templates"
 	"rockoon.dev/rockoon/pkg/watched"
 )
 
@@ -34,6 +37,9 @@ type ExchangeConfig struct {
 	SharedNamespace string
 	FieldManager    string
 	Recorder        record.EventRecorder
+	// Templates builds the merged spec (presets, sizes); nil: the
+	// embedded templates.
+	Templates *templates.Engine
 }
 
 // Exchange keeps the cloud in step with the Ceph side's exchange Secret
@@ -43,7 +49,9 @@ type ExchangeConfig struct {
 // Secret's hash is in the osdpl's status.watched.ceph.secret.hash, so that
 // osdpl re-renders (and rolls out the new keys) when it changes. A
 // malformed Secret is a Warning Event on the osdpl naming the key and the
-// problem; nothing published before is removed or overwritten.
+// problem; nothing published before is removed or overwritten. The other
+// way, while the osdpl enables object storage, it publishes the RGW's
+// Keystone credentials as RGWCredsSecret (syncRGWCreds).
 type Exchange struct {
 	cfg     ExchangeConfig
 	kube    kubernetes.Interface
@@ -52,37 +60,78 @@ type Exchange struct {
 	writer  watched.Writer
 	ctrl    *operator.Controller[string]
 	lastBad string
+	// The RGW credentials' inputs and output (Informers).
+	rgwCreds  corelisters.SecretLister
+	pair      [2]corelisters.SecretLister
+	valueFrom corelisters.SecretLister
+}
+
+// Informers are the exchange's caches, each selected narrowly (Run builds
+// them with NewSelectedInformerFactory): the Ceph side's Secret
+// (KeysSecret) and the published RGWCredsSecret of the shared namespace;
+// of the cloud's namespace, the two Secrets of the object-storage pair
+// (each by name) and the value_from Secrets (label
+// openstack.lcm.mirantis.com/osdpl_secret=true), and the
+// OpenStackDeployments.
+type Informers struct {
+	Keys, RGWCreds cache.SharedIndexInformer
+	Pair           [2]cache.SharedIndexInformer
+	ValueFrom      cache.SharedIndexInformer
+	OSDPLs         lcminformers.OpenStackDeploymentInformer
 }
 
 // exchangeKey is the one key of the queue: every event means "look at the
 // exchange Secret again".
 const exchangeKey = "exchange"
 
-// NewExchange wires the controller to the informers: keys must be an
-// informer of Secrets of the shared namespace (field-selected to
-// KeysSecret by NewKeysInformerFactory).
-func NewExchange(cfg ExchangeConfig, kube kubernetes.Interface, lcm versioned.Interface, keys cache.SharedIndexInformer, osdpls lcminformers.OpenStackDeploymentInformer, metrics *operator.Metrics) (*Exchange, error) {
+// NewExchange wires the controller to the informers (see Informers).
+func NewExchange(cfg ExchangeConfig, kube kubernetes.Interface, lcm versioned.Interface, inf Informers, metrics *operator.Metrics) (*Exchange, error) {
 	if cfg.SharedNamespace == "" {
 		cfg.SharedNamespace = SharedNamespace
 	}
+	if cfg.Templates == nil {
+		cfg.Templates = templates.New()
+	}
+	osdpls := inf.OSDPLs
 	e := &Exchange{
-		cfg: cfg, kube: kube, keys: corelisters.NewSecretLister(keys.GetIndexer()), osdpls: osdpls.Lister(),
-		writer: watched.Writer{Client: lcm, Lister: osdpls.Lister(), Namespace: cfg.Namespace, FieldManager: cfg.FieldManager},
+		cfg: cfg, kube: kube, keys: corelisters.NewSecretLister(inf.Keys.GetIndexer()), osdpls: osdpls.Lister(),
+		writer:    watched.Writer{Client: lcm, Lister: osdpls.Lister(), Namespace: cfg.Namespace, FieldManager: cfg.FieldManager},
+		rgwCreds:  corelisters.NewSecretLister(inf.RGWCreds.GetIndexer()),
+		pair:      [2]corelisters.SecretLister{corelisters.NewSecretLister(inf.Pair[0].GetIndexer()), corelisters.NewSecretLister(inf.Pair[1].GetIndexer())},
+		valueFrom: corelisters.NewSecretLister(inf.ValueFrom.GetIndexer()),
+	}
+	secrets := []cache.SharedIndexInformer{inf.Keys, inf.RGWCreds, inf.Pair[0], inf.Pair[1], inf.ValueFrom}
+	synced := []cache.InformerSynced{osdpls.Informer().HasSynced}
+	for _, i := range secrets {
+		synced = append(synced, i.HasSynced)
 	}
 	e.ctrl = operator.NewController(operator.ControllerConfig[string]{
-		Name: "ceph-exchange", Sync: e.sync, Metrics: metrics,
-		Synced: []cache.InformerSynced{keys.HasSynced, osdpls.Informer().HasSynced},
+		Name: "ceph-exchange", Sync: e.sync, Metrics: metrics, Synced: synced,
 	})
 	enqueue := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { e.ctrl.Enqueue(exchangeKey) },
 		UpdateFunc: func(any, any) { e.ctrl.Enqueue(exchangeKey) },
 		DeleteFunc: func(any) { e.ctrl.Enqueue(exchangeKey) },
 	}
-	if _, err := keys.AddEventHandler(enqueue); err != nil {
-		return nil, err
+	for _, i := range secrets {
+		if _, err := i.AddEventHandler(enqueue); err != nil {
+			return nil, err
+		}
 	}
-	// A new osdpl gets the hash at once.
-	if _, err := osdpls.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: func(any) { e.ctrl.Enqueue(exchangeKey) }}); err != nil {
+	// A new osdpl gets the hash at once; a changed spec (its generation)
+	// may change the RGW credentials. Status writes (ours included) do not
+	// count.
+	if _, err := osdpls.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(any) { e.ctrl.Enqueue(exchangeKey) },
+		UpdateFunc: func(old, cur any) {
+			o, ok1 := old.(*lcmv1alpha1.OpenStackDeployment)
+			c, ok2 := cur.(*lcmv1alpha1.OpenStackDeployment)
+			if !ok1 || !ok2 || o.Generation != c.Generation {
+				e.ctrl.Enqueue(exchangeKey)
+			}
+		},
+		DeleteFunc: func(any) { e.ctrl.Enqueue(exchangeKey) },
+	}); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -91,7 +140,14 @@ func NewExchange(cfg ExchangeConfig, kube kubernetes.Interface, lcm versioned.In
 // Run runs the controller until ctx ends.
 func (e *Exchange) Run(ctx context.Context) error { return e.ctrl.Run(ctx) }
 
+// sync brings both halves of the exchange up to date: what the Ceph side
+// published (keyrings, hash) and what the cloud publishes (the RGW
+// credentials); one failing does not hold the other back.
 func (e *Exchange) sync(ctx context.Context, _ string) error {
+	return errors.Join(e.syncKeys(ctx), e.syncRGWCreds(ctx))
+}
+
+func (e *Exchange) syncKeys(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
 	sec, err := e.keys.Secrets(e.cfg.SharedNamespace).Get(KeysSecret)
 	if apierrors.IsNotFound(err) {

@@ -2,6 +2,7 @@ package ceph_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -12,11 +13,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/ktesting"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
+	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/testenv"
 	"rockoon.dev/rockoon/pkg/watched"
@@ -53,7 +56,10 @@ func start(t *testing.T, ns, shared string) *exchange {
 	opts.Namespace, opts.LeaderElect = ns, false
 	opts.MetricsBindAddress, opts.HealthBindAddress = "127.0.0.1:0", "127.0.0.1:0"
 	rt := operator.NewRuntimeForConfig(opts, cfg)
-	logger, ctx := ktesting.NewTestContext(t)
+	// Buffered, so that the tests can look for values in the captured log
+	// (ktesting only prints by default).
+	logger := ktesting.NewLogger(t, ktesting.NewConfig(ktesting.BufferLogs(true)))
+	ctx := klog.NewContext(context.Background(), logger)
 	x.logs = func() string { return logger.GetSink().(ktesting.Underlier).GetBuffer().String() }
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -265,5 +271,214 @@ func TestExchangeResumesAfterRestart(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	if n := y.writes.Count(); n != 0 {
 		t.Errorf("%d writes at the start over a converged cloud", n)
+	}
+}
+
+func pairSecret(ns, name, user, pass string) *corev1.Secret {
+	identity := `{"ceph-rgw": {"username": "` + user + `", "password": "` + pass + `"}, "test": {"username": "test` + user + `", "password": "t` + pass + `"}}`
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Data: map[string][]byte{"identity": []byte(identity)}}
+}
+
+func rgwCreds(t *testing.T, shared string) map[string]string {
+	t.Helper()
+	s, err := kube.CoreV1().Secrets(shared).Get(context.Background(), ceph.RGWCredsSecret, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for k, v := range s.Data {
+		out[k] = string(v)
+	}
+	return out
+}
+
+func waitRGWCreds(t *testing.T, shared string, want map[string]string) {
+	t.Helper()
+	testenv.Eventually(t, 30*time.Second, "openstack-rgw-creds", func() (bool, string) {
+		got := rgwCreds(t, shared)
+		var diff []string
+		for k := range want {
+			if got[k] != want[k] {
+				diff = append(diff, k)
+			}
+		}
+		for k := range got {
+			if _, ok := want[k]; !ok {
+				diff = append(diff, "extra "+k)
+			}
+		}
+		return got != nil && len(diff) == 0, fmt.Sprintf("present=%v, differing keys %v", got != nil, diff)
+	})
+}
+
+// openstack-rgw-creds: published with exactly the keys the Ceph side
+// reads while object storage is enabled, following the active Secret of
+// the object-storage pair (a rotation) and the spec's value_from Secrets;
+// nothing written while nothing changed; left as it is once object storage
+// is disabled (the original never deletes it); no value in the log. The
+// exchange Secret of the Ceph side is not needed for it.
+func TestExchangePublishesRGWCreds(t *testing.T) {
+	ctx := context.Background()
+	ns := "ceph-rgw"
+	shared := ns + "-ceph"
+	for _, n := range []string{ns, shared} {
+		if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const key1, key2 = "-----KEY one-----", "-----KEY two-----"
+	tls := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "public-tls", Namespace: ns, Labels: map[string]string{lcmv1alpha1.OSDPLSecretLabel: "true"}},
+		Data:       map[string][]byte{"api_key": []byte(key1)},
+	}
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, tls, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const pass0, pass1, pass2 = "PASSzeroXXXXXXXXXXXXXXXXXXXXXXXX", "PASSoneXXXXXXXXXXXXXXXXXXXXXXXXX", "PASStwoXXXXXXXXXXXXXXXXXXXXXXXXX"
+	for _, s := range []*corev1.Secret{pairSecret(ns, ceph.PairName, "ceph-rgw0", pass0), pairSecret(ns, ceph.PairName+"-1", "ceph-rgw1", pass1)} {
+		if _, err := kube.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := &lcmv1alpha1.OpenStackDeployment{ObjectMeta: metav1.ObjectMeta{Name: "lab", Namespace: ns},
+		Spec: lcmv1alpha1.OpenStackDeploymentSpec{OpenStackVersion: "epoxy", Preset: "core", Size: "single",
+			PublicDomainName: "cloud.example.test", RegionName: "RegionTwo",
+			Features: &lcmv1alpha1.Features{
+				Services: []string{"object-storage"},
+				Neutron:  &lcmv1alpha1.Neutron{TunnelInterface: "ens3"},
+				Nova:     &lcmv1alpha1.Nova{LiveMigrationInterface: "ens3"},
+				SSL: &lcmv1alpha1.SSL{PublicEndpoints: &lcmv1alpha1.PublicEndpoints{
+					CACert:  &lcmv1alpha1.SecretValue{Value: "CA CERT"},
+					APICert: &lcmv1alpha1.SecretValue{Value: "API CERT"},
+					APIKey:  &lcmv1alpha1.SecretValue{ValueFrom: &lcmv1alpha1.ValueFrom{SecretKeyRef: &lcmv1alpha1.SecretKeyRef{Name: "public-tls", Key: "api_key"}}},
+				}},
+			}}}
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Create(ctx, o, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	x := start(t, ns, shared)
+
+	want := map[string]string{
+		"auth_url":            "https://keystone.cloud.example.test/",
+		"username":            "ceph-rgw0",
+		"password":            pass0,
+		"default_domain":      "service",
+		"project_domain_name": "service",
+		"project_name":        "service",
+		"user_domain_name":    "service",
+		"interface":           "public",
+		"region_name":         "RegionTwo",
+		"public_domain":       "cloud.example.test",
+		"ca_cert":             "CA CERT",
+		"tls_crt":             "API CERT",
+		"tls_key":             key1,
+		// internal_domain_name from the preset.
+		"barbican_url": "http://barbican-api." + ns + ".svc.cluster.local:9311",
+	}
+	if len(want) != len(ceph.RGWCredsKeys) {
+		t.Fatalf("the test expects %d keys, the contract has %d", len(want), len(ceph.RGWCredsKeys))
+	}
+	waitRGWCreds(t, shared, want)
+
+	// Resyncs (every second) write nothing.
+	before := x.writes.Count()
+	time.Sleep(3 * time.Second)
+	if n := x.writes.Count() - before; n != 0 {
+		t.Errorf("%d writes while nothing changed", n)
+	}
+
+	// The pair rotated: -1 gets the higher priority and becomes active.
+	annotate := func(name, prio string) {
+		t.Helper()
+		s, err := kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Annotations = map[string]string{credentials.PriorityAnnotation: prio}
+		if _, err := kube.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	annotate(ceph.PairName+"-1", "1")
+	want["username"], want["password"] = "ceph-rgw1", pass1
+	waitRGWCreds(t, shared, want)
+
+	// A value_from Secret of the spec changed.
+	tls, err := kube.CoreV1().Secrets(ns).Get(ctx, "public-tls", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tls.Data["api_key"] = []byte(key2)
+	if _, err := kube.CoreV1().Secrets(ns).Update(ctx, tls, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want["tls_key"] = key2
+	waitRGWCreds(t, shared, want)
+
+	// The spec changed (region).
+	cur, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.RegionName = "RegionThree"
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want["region_name"] = "RegionThree"
+	waitRGWCreds(t, shared, want)
+
+	// Edited by hand: put back.
+	edited, err := kube.CoreV1().Secrets(shared).Get(ctx, ceph.RGWCredsSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited.Data["interface"] = []byte("internal")
+	edited.Data["extra"] = []byte("x")
+	if _, err := kube.CoreV1().Secrets(shared).Update(ctx, edited, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitRGWCreds(t, shared, want)
+
+	// Object storage disabled: the Secret stays as it is, even when the
+	// pair rotates again.
+	cur, err = lcm.LcmV1alpha1().OpenStackDeployments(ns).Get(ctx, "lab", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.Features.Services = nil
+	if _, err := lcm.LcmV1alpha1().OpenStackDeployments(ns).Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	s, err := kube.CoreV1().Secrets(ns).Get(ctx, ceph.PairName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Data = pairSecret(ns, ceph.PairName, "ceph-rgw2", pass2).Data
+	s.Annotations = map[string]string{credentials.PriorityAnnotation: "2"}
+	if _, err := kube.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before = x.writes.Count()
+	time.Sleep(3 * time.Second)
+	if got := rgwCreds(t, shared); got["username"] != "ceph-rgw1" || got["password"] != pass1 || len(got) != len(want) {
+		t.Errorf("disabled object storage changed openstack-rgw-creds: username %q, %d keys", got["username"], len(got))
+	}
+	if n := x.writes.Count() - before; n != 0 {
+		t.Errorf("%d writes with object storage disabled", n)
+	}
+
+	x.stop()
+	logs := x.logs()
+	for _, v := range []string{pass0, pass1, pass2, key1, key2, "CA CERT", "API CERT"} {
+		if strings.Contains(logs, v) {
+			t.Errorf("a value (%d characters) reached the log", len(v))
+		}
+	}
+	if !strings.Contains(logs, "RGW credentials") {
+		t.Errorf("no log line about the RGW credentials")
 	}
 }

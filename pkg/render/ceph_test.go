@@ -242,3 +242,37 @@ func TestCephArgsRGWMetricsUser(t *testing.T) {
 		}
 	}
 }
+
+// object-storage gets the RGW URLs of the exchange Secret; without the
+// Secret or a URL it waits, a URL that is not http(s) is an error naming
+// the key.
+func TestObjectStorageRGWArgs(t *testing.T) {
+	r := &Renderer{Store: &recordingStore{secrets: map[string]map[string][]byte{}}}
+	ctx := context.Background()
+	parse := func(data map[string][]byte) *ceph.Keys {
+		t.Helper()
+		k, err := ceph.ParseKeys(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	good := map[string][]byte{"rgw_internal": []byte("https://rook-ceph-rgw.rook-ceph.svc:8443\n"), "rgw_external": []byte("https://openstack-store.example.test")}
+	data := map[string]any{}
+	if err := r.cephArgs(ctx, "object-storage", map[string]any{}, parse(good), data); err != nil {
+		t.Fatal(err)
+	}
+	if data["rgw_internal"] != "https://rook-ceph-rgw.rook-ceph.svc:8443" || data["rgw_external"] != "https://openstack-store.example.test" {
+		t.Errorf("arguments %v", data)
+	}
+	if err := r.cephArgs(ctx, "object-storage", map[string]any{}, nil, map[string]any{}); !errors.Is(err, ErrCephKeysMissing) {
+		t.Errorf("no exchange Secret: %v", err)
+	}
+	if err := r.cephArgs(ctx, "object-storage", map[string]any{}, parse(map[string][]byte{"rgw_internal": good["rgw_internal"]}), map[string]any{}); !errors.Is(err, ErrCephKeysMissing) || !strings.Contains(err.Error(), "rgw_external") {
+		t.Errorf("no rgw_external: %v", err)
+	}
+	bad := map[string][]byte{"rgw_internal": []byte("rook-ceph-rgw:8443"), "rgw_external": good["rgw_external"]}
+	if err := r.cephArgs(ctx, "object-storage", map[string]any{}, parse(bad), map[string]any{}); err == nil || errors.Is(err, ErrCephKeysMissing) || !strings.Contains(err.Error(), "rgw_internal") {
+		t.Errorf("rgw_internal without a scheme: %v", err)
+	}
+}

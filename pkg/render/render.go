@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"sort"
 
@@ -85,30 +86,7 @@ type Renderer struct {
 // the service, template, release or spec path involved.
 func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 	version, _ := in.Spec["openstack_version"].(string)
-	preset, _ := in.Spec["preset"].(string)
-	size, _ := in.Spec["size"].(string)
-	vars := map[string]any{
-		"openstack_version":   version,
-		"openstack_namespace": in.Namespace,
-		"services":            layering.Get(in.Spec, "features", "services"),
-		"ovn_enabled":         layering.Get(in.Spec, "features", "neutron", "backend") == "ml2/ovn",
-		// The preset's other switches (templates/presets/base.yaml).
-		"signature_enabled":        layering.Get(in.Spec, "features", "glance", "signature", "enabled") == true,
-		"nova_img_encrypt_enabled": layering.Get(in.Spec, "features", "nova", "images", "encryption", "enabled") == true,
-		"ironic_mt_enabled":        slices.Contains([]any{"vlan", "vxlan", "geneve"}, layering.Get(in.Spec, "features", "ironic", "networks", "baremetal", "network_type")),
-	}
-	presetDoc, err := r.Templates.Preset(preset, vars)
-	if err != nil {
-		return nil, fmt.Errorf("spec.preset %q: %w", preset, err)
-	}
-	sizeDoc, err := r.Templates.Size(size, vars)
-	if err != nil {
-		return nil, fmt.Errorf("spec.size %q: %w", size, err)
-	}
-	mspec, err := layering.BuildMSpec(layering.MSpecInput{
-		Spec: in.Spec, Secrets: in.Secrets, Preset: presetDoc, Size: sizeDoc,
-		ImagesBaseURL: in.ImagesBaseURL, BinaryBaseURL: in.BinaryBaseURL,
-	})
+	mspec, err := r.Templates.MSpec(in.Spec, in.Secrets, in.Namespace, in.ImagesBaseURL, in.BinaryBaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -472,6 +450,9 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		data["rgw_metrics_user_access_key"] = keys.RGWMetricsAccessKey
 		data["rgw_metrics_user_secret_key"] = keys.RGWMetricsSecretKey
 	}
+	if svc == "object-storage" {
+		return rgwArgs(keys, data)
+	}
 	entry, _ := catalog.Lookup(svc)
 	users := entry.CephUsers
 	if len(users) == 0 {
@@ -514,6 +495,28 @@ func (r *Renderer) cephArgs(ctx context.Context, svc string, mspec map[string]an
 		}
 	}
 	data["ceph"] = keys.TemplateArg(users...)
+	return nil
+}
+
+// rgwArgs are object-storage's arguments: the URLs of the Ceph side's
+// RGW (rgw_internal, rgw_external of the exchange Secret), which it
+// registers in Keystone. Without the Secret or either URL it waits
+// (ErrCephKeysMissing); a URL that is not http(s)://host[:port][/path] is
+// an error naming the key.
+func rgwArgs(keys *ceph.Keys, data map[string]any) error {
+	if keys == nil {
+		return fmt.Errorf("%w: object-storage registers the Ceph RGW", ErrCephKeysMissing)
+	}
+	for _, u := range []struct{ key, url string }{{"rgw_internal", keys.RGWInternal}, {"rgw_external", keys.RGWExternal}} {
+		if u.url == "" {
+			return fmt.Errorf("%w: object-storage registers the Ceph RGW, but the Secret has no key %q", ErrCephKeysMissing, u.key)
+		}
+		p, err := url.Parse(u.url)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Hostname() == "" || p.RawQuery != "" || p.Fragment != "" || p.User != nil {
+			return fmt.Errorf("Secret %s key %s: want an http(s)://host[:port][/path] URL", ceph.KeysSecret, u.key)
+		}
+		data[u.key] = u.url
+	}
 	return nil
 }
 
