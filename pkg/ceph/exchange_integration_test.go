@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,14 +12,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/klog/v2"
-	"k8s.io/klog/v2/ktesting"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/ceph"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/operator"
+	"rockoon.dev/rockoon/pkg/operator/operatortest"
 	"rockoon.dev/rockoon/pkg/testenv"
 	"rockoon.dev/rockoon/pkg/watched"
 )
@@ -39,44 +37,13 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-type exchange struct {
-	ns, shared string
-	writes     *testenv.Writes
-	logs       func() string
-	stop       func()
-}
-
 // start runs the ceph-exchange binary's work for cloud namespace ns and
 // Ceph namespace shared, with a short resync.
-func start(t *testing.T, ns, shared string) *exchange {
+func start(t *testing.T, ns, shared string) *operatortest.Binary {
 	t.Helper()
-	x := &exchange{ns: ns, shared: shared, writes: &testenv.Writes{}}
-	cfg := x.writes.Wrap(env.Config)
-	opts := operator.NewOptions("ceph-exchange", 0)
-	opts.Namespace, opts.LeaderElect = ns, false
-	opts.MetricsBindAddress, opts.HealthBindAddress = "127.0.0.1:0", "127.0.0.1:0"
-	rt := operator.NewRuntimeForConfig(opts, cfg)
-	// Buffered, so that the tests can look for values in the captured log
-	// (ktesting only prints by default).
-	logger := ktesting.NewLogger(t, ktesting.NewConfig(ktesting.BufferLogs(true)))
-	ctx := klog.NewContext(context.Background(), logger)
-	x.logs = func() string { return logger.GetSink().(ktesting.Underlier).GetBuffer().String() }
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- rt.Run(ctx, func(ctx context.Context) error { return ceph.Run(ctx, rt, shared, time.Second) })
-	}()
-	var once sync.Once
-	x.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("ceph-exchange run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(x.stop)
-	return x
+	return operatortest.Start(t, env.Config, "ceph-exchange", ns, func(ctx context.Context, rt *operator.Runtime) error {
+		return ceph.Run(ctx, rt, shared, time.Second)
+	})
 }
 
 // cloud creates the two namespaces and the osdpl.
@@ -180,9 +147,9 @@ func TestExchangeFollowsTheKeysSecret(t *testing.T) {
 	synced(t, ns, d1, nova1, cinder1)
 
 	// A resync (every second here) writes nothing.
-	before := x.writes.Count()
+	before := x.Writes.Count()
 	time.Sleep(3 * time.Second)
-	if n := x.writes.Count() - before; n != 0 {
+	if n := x.Writes.Count() - before; n != 0 {
 		t.Errorf("%d writes while nothing changed", n)
 	}
 
@@ -230,8 +197,11 @@ func TestExchangeFollowsTheKeysSecret(t *testing.T) {
 	putKeys(t, shared, d4)
 	synced(t, ns, d4, nova2, cinder4)
 
-	x.stop()
-	logs := x.logs()
+	x.Stop()
+	logs := x.Log()
+	if !strings.Contains(logs, "Ceph exchange Secret synced") {
+		t.Fatalf("the binary's log was not captured: %q", logs)
+	}
 	for _, key := range []string{nova1, nova2, cinder1, cinder4, "AQDcinder3", "AQDadmin"} {
 		if strings.Contains(logs, key) {
 			t.Errorf("a Ceph key reached the log")
@@ -254,7 +224,7 @@ func TestExchangeResumesAfterRestart(t *testing.T) {
 	putKeys(t, shared, d1)
 	x := start(t, ns, shared)
 	synced(t, ns, d1, nova1, cinder1)
-	x.stop()
+	x.Stop()
 
 	const nova2 = "AQDnova2YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY=="
 	d2 := keysData(nova2, cinder1)
@@ -266,10 +236,10 @@ func TestExchangeResumesAfterRestart(t *testing.T) {
 	x = start(t, ns, shared)
 	synced(t, ns, d2, nova2, cinder1)
 	// A started exchange over a converged cloud writes nothing.
-	x.stop()
+	x.Stop()
 	y := start(t, ns, shared)
 	time.Sleep(2 * time.Second)
-	if n := y.writes.Count(); n != 0 {
+	if n := y.Writes.Count(); n != 0 {
 		t.Errorf("%d writes at the start over a converged cloud", n)
 	}
 }
@@ -384,9 +354,9 @@ func TestExchangePublishesRGWCreds(t *testing.T) {
 	waitRGWCreds(t, shared, want)
 
 	// Resyncs (every second) write nothing.
-	before := x.writes.Count()
+	before := x.Writes.Count()
 	time.Sleep(3 * time.Second)
-	if n := x.writes.Count() - before; n != 0 {
+	if n := x.Writes.Count() - before; n != 0 {
 		t.Errorf("%d writes while nothing changed", n)
 	}
 
@@ -462,17 +432,20 @@ func TestExchangePublishesRGWCreds(t *testing.T) {
 	if _, err := kube.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	before = x.writes.Count()
+	before = x.Writes.Count()
 	time.Sleep(3 * time.Second)
 	if got := rgwCreds(t, shared); got["username"] != "ceph-rgw1" || got["password"] != pass1 || len(got) != len(want) {
 		t.Errorf("disabled object storage changed openstack-rgw-creds: username %q, %d keys", got["username"], len(got))
 	}
-	if n := x.writes.Count() - before; n != 0 {
+	if n := x.Writes.Count() - before; n != 0 {
 		t.Errorf("%d writes with object storage disabled", n)
 	}
 
-	x.stop()
-	logs := x.logs()
+	x.Stop()
+	logs := x.Log()
+	if !strings.Contains(logs, "Ceph exchange Secret synced") {
+		t.Fatalf("the binary's log was not captured: %q", logs)
+	}
 	for _, v := range []string{pass0, pass1, pass2, key1, key2, "CA CERT", "API CERT"} {
 		if strings.Contains(logs, v) {
 			t.Errorf("a value (%d characters) reached the log", len(v))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/klog/v2/ktesting"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
@@ -22,6 +20,7 @@ import (
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/operator"
+	"rockoon.dev/rockoon/pkg/operator/operatortest"
 	"rockoon.dev/rockoon/pkg/secrets"
 	"rockoon.dev/rockoon/pkg/testenv"
 	"rockoon.dev/rockoon/pkg/watched"
@@ -45,46 +44,26 @@ const wait = 30 * time.Second
 
 // binary is one running secrets binary.
 type binary struct {
-	cfg    secrets.Config
-	writes *testenv.Writes
-	logs   func() string
-	stop   func()
+	*operatortest.Binary
+	cfg secrets.Config
 }
 
 // start runs the secrets binary's work for cfg (namespaces of the test),
 // resyncing every second.
 func start(t *testing.T, cfg secrets.Config) *binary {
 	t.Helper()
-	b := &binary{cfg: cfg, writes: &testenv.Writes{}}
-	opts := operator.NewOptions("secrets", 0)
-	opts.Namespace, opts.LeaderElect = cfg.Namespace, false
-	opts.MetricsBindAddress, opts.HealthBindAddress = "127.0.0.1:0", "127.0.0.1:0"
-	rt := operator.NewRuntimeForConfig(opts, b.writes.Wrap(env.Config))
-	logger, ctx := ktesting.NewTestContext(t)
-	b.logs = func() string { return logger.GetSink().(ktesting.Underlier).GetBuffer().String() }
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
 	cfg.Resync = time.Second
-	go func() { done <- rt.Run(ctx, func(ctx context.Context) error { return secrets.Run(ctx, rt, cfg) }) }()
-	var once sync.Once
-	b.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("secrets run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(b.stop)
-	return b
+	return &binary{cfg: cfg, Binary: operatortest.Start(t, env.Config, "secrets", cfg.Namespace, func(ctx context.Context, rt *operator.Runtime) error {
+		return secrets.Run(ctx, rt, cfg)
+	})}
 }
 
 // quiet asserts that b writes nothing for a few resyncs.
 func (b *binary) quiet(t *testing.T) {
 	t.Helper()
-	n := b.writes.Count()
+	n := b.Writes.Count()
 	time.Sleep(2500 * time.Millisecond)
-	if w := b.writes.Since(n); len(w) > 0 {
+	if w := b.Writes.Since(n); len(w) > 0 {
 		t.Errorf("%d writes while nothing changed: %v", len(w), w)
 	}
 }
@@ -239,9 +218,9 @@ func TestWatchedHashes(t *testing.T) {
 	hashIs(t, ns, watched.Path{"value_from", "secret", "public-tls"}, watched.SecretHash(tls.Data))
 	b.quiet(t)
 
-	b.stop()
+	b.Stop()
 	for _, v := range []string{"CA one", "CA two", "ldap password one"} {
-		if strings.Contains(b.logs(), v) {
+		if strings.Contains(b.Log(), v) {
 			t.Errorf("a watched Secret's value reached the log")
 		}
 	}
@@ -366,8 +345,11 @@ func TestOSCloudsAndExporterCA(t *testing.T) {
 		s := data(t, cfg.ExternalNamespace, secrets.ExternalCloudsSecret)["clouds.yaml"]
 		return strings.Contains(s, "https://keystone.new.example.test/"), "old"
 	})
-	b.stop()
-	if strings.Contains(b.logs(), "os-clouds-password") || strings.Contains(b.logs(), "public key") {
+	b.Stop()
+	if !strings.Contains(b.Log(), "Secret created") {
+		t.Fatalf("the binary's log was not captured: %q", b.Log())
+	}
+	if strings.Contains(b.Log(), "os-clouds-password") || strings.Contains(b.Log(), "public key") {
 		t.Errorf("a copied Secret's value reached the log")
 	}
 }
@@ -399,9 +381,9 @@ func TestTFData(t *testing.T) {
 	testenv.Eventually(t, wait, "tf-data after a rotation", func() (bool, string) {
 		return equal(data(t, cfg.TFNamespace, secrets.TFDataSecret), want), "not yet"
 	})
-	b.stop()
+	b.Stop()
 	for _, v := range []string{"neutron password", "rotated password", "metadata secret"} {
-		if strings.Contains(b.logs(), v) {
+		if strings.Contains(b.Log(), v) {
 			t.Errorf("a tf-data value reached the log")
 		}
 	}
@@ -415,7 +397,7 @@ func TestTFData(t *testing.T) {
 	if got := data(t, cfg2.TFNamespace, secrets.TFDataSecret); got != nil {
 		t.Errorf("tf-data written for an ml2 cloud: %v", got)
 	}
-	b2.stop()
+	b2.Stop()
 }
 
 func equal(got, want map[string]string) bool {
@@ -500,9 +482,9 @@ func TestExternalNotifications(t *testing.T) {
 		list, _ := kube.CoreV1().Secrets(cfg.ExternalNamespace).List(context.Background(), metav1.ListOptions{})
 		return len(list.Items) == 1 && list.Items[0].Name == "unrelated", "still there"
 	})
-	b.stop()
+	b.Stop()
 	for _, v := range []string{"alerts password", "billing password", "rmq key"} {
-		if strings.Contains(b.logs(), v) {
+		if strings.Contains(b.Log(), v) {
 			t.Errorf("a notification credential reached the log")
 		}
 	}
@@ -518,7 +500,7 @@ func TestResumesAfterRestart(t *testing.T) {
 	put(t, secret(ns, secrets.TLSPublicSecret, nil, "ca.crt", "CA one"))
 	b := start(t, cfg)
 	hashIs(t, ns, watched.Path{"value_from", "secret", "public-tls"}, watched.SecretHash(s1.Data))
-	b.stop()
+	b.Stop()
 
 	s2 := put(t, secret(ns, "public-tls", valueFrom, "ca_cert", "two"))
 	put(t, secret(ns, secrets.TLSPublicSecret, nil, "ca.crt", "CA two"))
@@ -527,10 +509,10 @@ func TestResumesAfterRestart(t *testing.T) {
 	testenv.Eventually(t, wait, "exporter CA", func() (bool, string) {
 		return data(t, cfg.ControllerNamespace, secrets.ExporterCASecret)["ca.crt"] == "CA two", "old"
 	})
-	b.stop()
+	b.Stop()
 	c := start(t, cfg)
 	time.Sleep(2500 * time.Millisecond)
-	if n := c.writes.Count(); n != 0 {
-		t.Errorf("%d writes at the start over a converged cloud: %v", n, c.writes.Since(0))
+	if n := c.Writes.Count(); n != 0 {
+		t.Errorf("%d writes at the start over a converged cloud: %v", n, c.Writes.Since(0))
 	}
 }
