@@ -347,7 +347,7 @@ func TestRenderOfflineRedactsRGWMetricsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := strings.Replace(string(src), "  glance: \"client.glance;", "  rgw_metrics_user_access_key: \"EXAMPLERGWACCESSKEY01\"\n  rgw_metrics_user_secret_key: \"examplergwmetricssecretkeyexample0001\"\n  glance: \"client.glance;", 1)
+	doc := strings.Replace(string(src), "  glance: \"client.glance;", "  rgw_internal: \"https://rook-ceph-rgw.rook-ceph.svc:8443\"\n  rgw_external: \"https://object.cloud.example.test\"\n  rgw_metrics_user_access_key: \"EXAMPLERGWACCESSKEY01\"\n  rgw_metrics_user_secret_key: \"examplergwmetricssecretkeyexample0001\"\n  glance: \"client.glance;", 1)
 	doc = strings.Replace(doc, "\n  features:\n", "\n  features:\n    services: [metering, object-storage]\n", 1)
 	if !strings.Contains(doc, "rgw_metrics_user_secret_key") || !strings.Contains(doc, "services: [metering") {
 		t.Fatal("the example changed: the test's edits do not apply")

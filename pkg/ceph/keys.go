@@ -184,9 +184,12 @@ func (k *Keys) TemplateArg(users ...string) map[string]any {
 // Placeholder returns deterministic stand-in keys for rendering without a
 // cluster (osdpl render offline): every user with the key
 // "PLACEHOLDER:openstack-ceph-keys:<user>" and one pool per role named
-// after it, monitors on a documentation address.
+// after it, monitors on a documentation address, the RGW URLs on the
+// reserved .invalid domain.
 func Placeholder() *Keys {
 	k := &Keys{AdminKey: "PLACEHOLDER:" + KeysSecret + ":client.admin", MonEndpoints: []string{"192.0.2.1:6789"}, Users: map[string]User{},
+		// The RGW URLs, on the reserved .invalid domain.
+		RGWInternal: "https://rgw-internal.placeholder.invalid:8443", RGWExternal: "https://rgw-external.placeholder.invalid",
 		RGWMetricsAccessKey: "PLACEHOLDER:" + KeysSecret + ":rgw_metrics_user_access_key",
 		RGWMetricsSecretKey: "PLACEHOLDER:" + KeysSecret + ":rgw_metrics_user_secret_key"}
 	for name, roles := range userRoles {
