@@ -443,7 +443,7 @@ func TestExchangePublishesRGWCreds(t *testing.T) {
 
 	x.Stop()
 	logs := x.Log()
-	if !strings.Contains(logs, "Ceph exchange Secret synced") {
+	if !strings.Contains(logs, "RGW credentials published") {
 		t.Fatalf("the binary's log was not captured: %q", logs)
 	}
 	for _, v := range []string{pass0, pass1, pass2, key1, key2, "CA CERT", "API CERT"} {
