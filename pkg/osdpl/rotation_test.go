@@ -407,4 +407,18 @@ func TestRotationWaitsForThePreviousRollOut(t *testing.T) {
 	if got := value(t, rel.memReleases, keystone, "endpoints", "oslo_db", "auth", "keystone", "password"); got != field(t, second, "database", "user", "password") {
 		t.Error("keystone does not have the credentials of rotation 2")
 	}
+
+	// An amphora CA rotation without a load balancer: recorded, nothing
+	// generated, nothing upgraded.
+	before := rel.snapshot()
+	requestRotation(t, ns, "lab", func(s *lcmv1alpha1.DeploymentStatus) {
+		s.Certificates = &lcmv1alpha1.CertificatesRotation{Octavia: &lcmv1alpha1.OctaviaCertificates{Amphora: &lcmv1alpha1.RotationID{RotationID: 1}}}
+	})
+	waitRolledOut(t, ns, "lab", "octavia-amphora", 1)
+	if _, err := kube.CoreV1().Secrets(ns).Get(context.Background(), credentials.OctaviaAmphoraCerts, metav1.GetOptions{}); err == nil {
+		t.Error("the amphora CA was created for a cloud without load balancer")
+	}
+	if fmt.Sprint(rel.snapshot()) != fmt.Sprint(before) {
+		t.Errorf("amphora rotation without load balancer: revisions %v → %v", before, rel.snapshot())
+	}
 }
