@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
@@ -47,12 +48,23 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 	if err != nil {
 		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}
-	res, err := c.renderWithGuard(ctx, in, guard)
+	res, read, err := c.renderWithGuard(ctx, in, guard)
 	if err != nil {
 		return c.problem(ctx, w, osdpl, "", classifyRender(err))
 	}
 	if err := render.CheckSupported(res.MSpec); err != nil {
 		return c.problem(ctx, w, osdpl, res.Fingerprint, classifyRender(err))
+	}
+	// Credential and certificate rotation: new credentials become active,
+	// the rest of the pass rolls them out.
+	rotated, rotationDeferred, err := c.rotate(ctx, w, osdpl, read)
+	if err != nil {
+		return c.problem(ctx, w, osdpl, res.Fingerprint, err)
+	}
+	if rotated {
+		if res, _, err = c.renderWithGuard(ctx, in, guard); err != nil {
+			return c.problem(ctx, w, osdpl, "", classifyRender(err))
+		}
 	}
 	logger.V(2).Info("Rendered", "fingerprint", res.Fingerprint, "services", len(res.Services), "untemplated", res.Untemplated)
 	_, ingressInstalled := st.Status.Services["ingress"]
@@ -194,7 +206,12 @@ func (c *Controller) reconcile(ctx context.Context, osdpl *lcmv1alpha1.OpenStack
 		if dirty {
 			o.Cause, o.LCMProgress, o.Fingerprint = cause, progress(applied, len(res.Services)), res.Fingerprint
 		}
+		markRolledOut(s)
 	})
+	if err == nil && rotationDeferred {
+		// The rotation that waited for this roll-out can start.
+		c.ctrl.Enqueue(cache.ObjectName{Namespace: osdpl.Namespace, Name: osdpl.Name})
+	}
 	return err
 }
 

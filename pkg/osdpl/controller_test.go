@@ -214,6 +214,14 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // (and go through wraps, outermost first).
 func runObserved(t testing.TB, cfg osdpl.Config, rel osdpl.Releases, wraps ...func(http.RoundTripper) http.RoundTripper) (func(), observed) {
 	t.Helper()
+	_, ctx := ktesting.NewTestContext(t)
+	return runObservedCtx(t, ctx, cfg, rel, wraps...)
+}
+
+// runObservedCtx is runObserved with the controller's context (its
+// logger).
+func runObservedCtx(t testing.TB, ctx context.Context, cfg osdpl.Config, rel osdpl.Releases, wraps ...func(http.RoundTripper) http.RoundTripper) (func(), observed) {
+	t.Helper()
 	ns := cfg.Namespace
 	cfg.FieldManager, cfg.ImagesBaseURL, cfg.ControllerHost = "test", "reg.example", "test"
 	if cfg.WaitRequeue == 0 {
@@ -230,7 +238,6 @@ func runObserved(t testing.TB, cfg osdpl.Config, rel osdpl.Releases, wraps ...fu
 	}
 	ckube := kubernetes.NewForConfigOrDie(rc)
 	clcm := versioned.NewForConfigOrDie(rc)
-	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	// The factory resyncs as often as the controller asks (cfg.Resync).
 	factory := externalversions.NewSharedInformerFactoryWithOptions(clcm, cfg.Resync, externalversions.WithNamespace(ns))

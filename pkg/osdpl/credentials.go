@@ -164,9 +164,11 @@ func (c *Controller) restoreCredentials(ctx context.Context, osdpl *lcmv1alpha1.
 
 // renderWithGuard renders with the controller's credential store, asking
 // guard (when not nil) before any generated value is written.
-func (c *Controller) renderWithGuard(ctx context.Context, in render.Input, guard func(name string, keys []string) error) (*render.Result, error) {
-	store := render.ClusterStore{Client: c.kube, Namespace: c.cfg.Namespace, FieldManager: c.cfg.FieldManager, Guard: guard}
-	return (&render.Renderer{Templates: c.templates, Store: store}).Render(ctx, in)
+// It also returns the Secrets the render read.
+func (c *Controller) renderWithGuard(ctx context.Context, in render.Input, guard func(name string, keys []string) error) (*render.Result, *readSecrets, error) {
+	store := newReadSecrets(render.ClusterStore{Client: c.kube, Namespace: c.cfg.Namespace, FieldManager: c.cfg.FieldManager, Guard: guard})
+	res, err := (&render.Renderer{Templates: c.templates, Store: store}).Render(ctx, in)
+	return res, store, err
 }
 
 // writeRestored creates the Secret, or adds the keys to it. A restored

@@ -75,8 +75,28 @@ type LCMStatus struct {
 	Health map[string]map[string]ComponentHealth `json:"health,omitempty"`
 	// +optional
 	Credentials *CredentialsStatus `json:"credentials,omitempty"`
+	// Rotations maps a rotation group (admin, service, octavia-amphora) to
+	// the last rotation_id the osdpl controller handled (an addition of
+	// this controller: the original keeps it in kopf's last-handled
+	// annotation).
+	// +optional
+	Rotations map[string]RotationState `json:"rotations,omitempty"`
 
 	Unknown UnknownFields `json:"-"`
+}
+
+// RotationState is the osdpl controller's record of one rotation group.
+type RotationState struct {
+	// RotationID is the last rotation_id handled: its new credentials (or
+	// certificates) are the active ones.
+	RotationID int64 `json:"rotation_id"`
+	// RolledOut is true once a pass that rendered them ended APPLIED: every
+	// release uses them.
+	// +optional
+	RolledOut bool `json:"rolled_out,omitempty"`
+	// Timestamp is when RotationID was handled ("YYYY-mm-dd HH:MM:SS.ffffff").
+	// +optional
+	Timestamp string `json:"timestamp,omitempty"`
 }
 
 // OSDPLState is the overall LCM record.

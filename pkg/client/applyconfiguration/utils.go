@@ -210,6 +210,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &lcmv1alpha1.ReadinessTimeoutApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RotationID"):
 		return &lcmv1alpha1.RotationIDApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RotationState"):
+		return &lcmv1alpha1.RotationStateApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RotationTimestamp"):
 		return &lcmv1alpha1.RotationTimestampApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RouteReflector"):

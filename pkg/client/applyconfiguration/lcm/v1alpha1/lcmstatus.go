@@ -36,6 +36,11 @@ type LCMStatusApplyConfiguration struct {
 	// health controller.
 	Health      map[string]map[string]lcmv1alpha1.ComponentHealth `json:"health,omitempty"`
 	Credentials *CredentialsStatusApplyConfiguration              `json:"credentials,omitempty"`
+	// Rotations maps a rotation group (admin, service, octavia-amphora) to
+	// the last rotation_id the osdpl controller handled (an addition of
+	// this controller: the original keeps it in kopf's last-handled
+	// annotation).
+	Rotations map[string]RotationStateApplyConfiguration `json:"rotations,omitempty"`
 }
 
 // LCMStatusApplyConfiguration constructs a declarative configuration of the LCMStatus type for use with
@@ -85,5 +90,19 @@ func (b *LCMStatusApplyConfiguration) WithHealth(entries map[string]map[string]l
 // If called multiple times, the Credentials field is set to the value of the last call.
 func (b *LCMStatusApplyConfiguration) WithCredentials(value *CredentialsStatusApplyConfiguration) *LCMStatusApplyConfiguration {
 	b.Credentials = value
+	return b
+}
+
+// WithRotations puts the entries into the Rotations field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, the entries provided by each call will be put on the Rotations field,
+// overwriting an existing map entries in Rotations field with the same key.
+func (b *LCMStatusApplyConfiguration) WithRotations(entries map[string]RotationStateApplyConfiguration) *LCMStatusApplyConfiguration {
+	if b.Rotations == nil && len(entries) > 0 {
+		b.Rotations = make(map[string]RotationStateApplyConfiguration, len(entries))
+	}
+	for k, v := range entries {
+		b.Rotations[k] = v
+	}
 	return b
 }
