@@ -33,7 +33,7 @@ trap 'exit 143' TERM
 # after a minute of running), and the restart is logged with the exit code.
 # Its stderr goes to $WORK/NAME.log. The supervisor's pid joins pids, so
 # cleanup (Ctrl-C, the script's exit) stops it; it then stops its child and
-# waits for it. The place to add health, secrets, ceph-exchange and node.
+# waits for it.
 supervise() {
   local name="$1"; shift
   (
@@ -93,6 +93,8 @@ supervise secrets --kubeconfig "$KUBECONFIG" --namespace openstack \
   --metrics-bind-address 127.0.0.1:32770 --health-bind-address 127.0.0.1:32770 -v 2
 supervise ceph-exchange --kubeconfig "$KUBECONFIG" --namespace openstack \
   --metrics-bind-address 127.0.0.1:32774 --health-bind-address 127.0.0.1:32774 -v 2
+supervise node --kubeconfig "$KUBECONFIG" --namespace openstack \
+  --metrics-bind-address 127.0.0.1:32772 --health-bind-address 127.0.0.1:32772 -v 2
 "$KUBECTL" apply -f "$EXAMPLE"
 
 echo "demo: waiting for the OpenStackDeploymentStatus to say APPLIED (osdpl log: $WORK/osdpl.log)"
@@ -108,6 +110,7 @@ for _ in $(seq 1 600); do
 done
 echo
 "$KUBECTL" -n openstack get osdpl,osdplst
+"$KUBECTL" get nodeworkloadlocks,clusterworkloadlocks
 echo "Helm releases (secrets storage driver):"
 "$KUBECTL" -n openstack get secrets -l owner=helm -L name,version,status
 "$KUBECTL" -n openstack get events --sort-by=.lastTimestamp | tail -8
