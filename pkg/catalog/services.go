@@ -41,6 +41,12 @@ type Service struct {
 	// Since and Until bound the OpenStack releases that support the
 	// service (inclusive; "" is unbounded).
 	Since, Until string
+	// ReadsRendered: the template gets rendered_services, service key →
+	// release name → final values of every service of the earlier waves
+	// (tempest builds its configuration from them, reference §2.6). Only
+	// a service of the last wave may set it, so that every other service
+	// is rendered before it.
+	ReadsRendered bool
 	// Namespace is the namespace of the service's releases (and of the
 	// Secrets only they read) when it is not the cloud's: the original's
 	// shared namespaces (redis: RedisNamespace).
@@ -99,8 +105,8 @@ var Services = []Service{
 	{Key: "shared-file-system", Chart: "manila", Wave: 3, Policy: true, NoDashboardPolicy: true, CephUsers: []string{"manila"}, Since: "yoga",
 		Borrows: [][2]string{{"networking", "neutron"}, {"block-storage", "cinder"}, {"image", "glance"}, {"compute", "nova"}}},
 
-	{Key: "stepler", Chart: "stepler", Wave: 4, NoHealth: true},
-	{Key: "tempest", Chart: "tempest", Wave: 4, NoHealth: true},
+	{Key: "stepler", Chart: "stepler", Wave: 4, NoHealth: true, ReadsRendered: true},
+	{Key: "tempest", Chart: "tempest", Wave: 4, NoHealth: true, ReadsRendered: true},
 }
 
 // Waves is the number of apply waves.

@@ -68,6 +68,9 @@ func TestCatalogueEntries(t *testing.T) {
 				t.Errorf("%s: %q is not a release", s.Key, r)
 			}
 		}
+		if s.ReadsRendered && s.Wave != Waves-1 {
+			t.Errorf("%s reads the rendered services but is in wave %d, not the last (%d): services after it would be missing", s.Key, s.Wave, Waves-1)
+		}
 		if s.HealthGroups(false) == nil && !s.NoHealth && s.Chart != "" {
 			t.Errorf("%s has no health group", s.Key)
 		}

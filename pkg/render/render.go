@@ -171,6 +171,9 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		data["service_charts"] = catalog.ServiceCharts()
 		data["network_policies"] = map[string]any{"ingress": graph.IngressRules(), "egress": map[string]any{}}
 		data["pod_networks"] = podNetworks
+		if entry, _ := catalog.Lookup(svc); entry.ReadsRendered {
+			data["rendered_services"] = renderedServices(res.Services, catalog.WaveOf(svc))
+		}
 		rendered, err := r.Templates.Service(svc, data)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
@@ -199,6 +202,28 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 		res.Services = append(res.Services, s)
 	}
 	return res, nil
+}
+
+// renderedServices is the rendered_services argument of a catalogue
+// entry with ReadsRendered (tempest, stepler): service key → release name
+// → final values (after the override layers, as they are installed) of
+// every service rendered in a wave before wave. Render takes the services
+// in wave order, so all of them are in done; the catalogue keeps such
+// entries in the last wave, so they see every other service. The engine
+// hands the template a deep copy: it cannot change another release.
+func renderedServices(done []Service, wave int) map[string]any {
+	out := map[string]any{}
+	for _, s := range done {
+		if s.Wave >= wave {
+			continue
+		}
+		rels := map[string]any{}
+		for _, rel := range s.Releases {
+			rels[rel.Name] = rel.Values
+		}
+		out[s.Key] = rels
+	}
+	return out
 }
 
 // commonArgs are the template arguments every service gets, plus what the
