@@ -40,6 +40,9 @@ type Sources struct {
 	// openstack-redis); TFSharedNamespace the Tungsten Fabric operator's
 	// ost-data Secret (default openstack-tf-shared).
 	RedisNamespace, TFSharedNamespace string
+	// LMASharedNamespace receives StackLight's integration Secrets
+	// (default openstack-lma-shared).
+	LMASharedNamespace string
 }
 
 // Namespaces and names of the Secrets other operators share with the
@@ -97,6 +100,7 @@ func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[st
 	in := Input{
 		Spec: spec, Namespace: namespace, Secrets: map[string]map[string][]byte{},
 		ImagesBaseURL: s.ImagesBaseURL, BinaryBaseURL: s.BinaryBaseURL, PodNetworks: s.PodNetworks,
+		LMASharedNamespace: s.LMASharedNamespace,
 	}
 	if s.Kube == nil {
 		return in, nil

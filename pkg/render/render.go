@@ -46,6 +46,10 @@ type Input struct {
 	// TFData is the Tungsten Fabric operator's ost-data Secret, decoded;
 	// nil when there is none.
 	TFData map[string]string
+	// LMASharedNamespace receives StackLight's integration Secrets
+	// (rabbitmq-creds, openstack-lma-config); "": the default,
+	// openstack-lma-shared.
+	LMASharedNamespace string
 }
 
 // Release is one Helm release with its final values.
@@ -196,6 +200,11 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 				Values:    layered["values"].(map[string]any),
 			})
 		}
+		if svc == "messaging" {
+			if err := r.lmaShared(ctx, mspec, in, s); err != nil {
+				return nil, fmt.Errorf("service %s: %w", svc, err)
+			}
+		}
 		res.Services = append(res.Services, s)
 	}
 	return res, nil
@@ -278,6 +287,9 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		}
 		creds["stacklight"] = credentials.DecodeAll(sl)
 		data["credentials"] = creds
+		if err := r.externalNotificationArgs(ctx, mspec, data); err != nil {
+			return nil, err
+		}
 	case "metering":
 		// With Panko (event), the events go straight to its database:
 		// Ceilometer gets panko's credentials pair.
