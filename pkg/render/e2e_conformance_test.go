@@ -140,7 +140,7 @@ func e2eRender(t testing.TB, dir string) (*Result, []string) {
 	name, _ := meta["name"].(string)
 	ns, _ := meta["namespace"].(string)
 	secrets, strs := clusterSecrets(t, filepath.Join(dir, "secrets.json"))
-	kube := fake.NewClientset()
+	kube := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: DefaultLMASharedNamespace}})
 	var lma []*corev1.Secret
 	for _, s := range secrets {
 		if s.Namespace == DefaultLMASharedNamespace {

@@ -143,6 +143,13 @@ func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[st
 			in.TFData[k] = string(v)
 		}
 	}
+	lmaNS := cmp.Or(s.LMASharedNamespace, DefaultLMASharedNamespace)
+	switch _, err := s.Kube.CoreV1().Namespaces().Get(ctx, lmaNS, metav1.GetOptions{}); {
+	case apierrors.IsNotFound(err):
+		in.NoLMASharedNamespace = true
+	case err != nil:
+		return Input{}, fmt.Errorf("reading Namespace %s: %w", lmaNS, err)
+	}
 	cm, err := s.Kube.CoreV1().ConfigMaps(namespace).Get(ctx, name+"-artifacts", metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/klog/v2"
+
 	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/templates"
@@ -81,10 +84,21 @@ func (r *Renderer) externalNotificationArgs(ctx context.Context, mspec map[strin
 // never deleted.
 func (r *Renderer) lmaShared(ctx context.Context, mspec map[string]any, in Input, messaging Service) error {
 	ns := cmp.Or(in.LMASharedNamespace, DefaultLMASharedNamespace)
+	if in.NoLMASharedNamespace {
+		// No write attempted each pass: the monitoring integration is
+		// skipped, the cloud is not held up for it.
+		klog.FromContext(ctx).V(2).Info("StackLight integration Secrets not written: their namespace does not exist", "namespace", ns)
+		return nil
+	}
 	conf := LMAConfig(mspec)
 	if _, err := r.Store.Secret(ctx, credentials.Spec{Name: LMAConfigSecret, Namespace: ns, Follow: true, Fields: []credentials.Field{
 		{Key: "conf.json", Generate: func() any { return conf }},
-	}}); err != nil {
+	}}); apierrors.IsNotFound(err) {
+		// The namespace went away after Gather looked (Ensure handles a
+		// missing Secret): skipped as well.
+		klog.FromContext(ctx).Info("StackLight integration Secrets not written: their namespace does not exist", "namespace", ns)
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("Secret %s/%s: %w", ns, LMAConfigSecret, err)
 	}
 	if layering.Get(mspec, "features", "stacklight", "enabled") != true {
@@ -125,11 +139,14 @@ func LMAConfig(mspec map[string]any) string {
 }
 
 // PortproberEnabled tells whether the cloud runs neutron's port prober,
-// as the original's lma-config shows it over the e2e corpus: not with
-// OVN or Tungsten Fabric; features.neutron.extensions.portprober.enabled
-// when set; otherwise with cloudprober from antelope (yoga with
-// cloudprober: off).
+// as the original's lma-config shows it over the e2e corpus: only with
+// networking (it is a neutron agent), not with OVN or Tungsten Fabric;
+// features.neutron.extensions.portprober.enabled when set; otherwise with
+// cloudprober from antelope (yoga with cloudprober: off).
 func PortproberEnabled(mspec map[string]any) bool {
+	if !slices.Contains(layering.EnabledServices(mspec), "networking") {
+		return false
+	}
 	switch layering.Get(mspec, "features", "neutron", "backend") {
 	case "ml2/ovn", "tungstenfabric":
 		return false

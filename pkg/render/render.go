@@ -50,6 +50,9 @@ type Input struct {
 	// (rabbitmq-creds, openstack-lma-config); "": the default,
 	// openstack-lma-shared.
 	LMASharedNamespace string
+	// NoLMASharedNamespace: Gather found no LMA shared namespace; the
+	// StackLight integration Secrets are not written.
+	NoLMASharedNamespace bool
 }
 
 // Release is one Helm release with its final values.
