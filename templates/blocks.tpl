@@ -76,3 +76,24 @@ user:
   username: {{ dig "messaging" "username" "" .admin | quote }}
   password: {{ dig "messaging" "password" "" .admin | quote }}
 {{- end -}}
+
+{{- /* notification_topics: oslo_messaging_notifications.topics of a
+   service that sends notifications: notifications, StackLight's
+   stacklight_notifications with features.stacklight.enabled, and every
+   topic of features.messaging.notifications.external.topics when
+   external notifications are enabled (the consumers of those topics read
+   them through the messaging release's <topic>_external_notifications
+   users). Data: the spec. */ -}}
+{{- define "notification_topics" -}}
+{{- $topics := list "notifications" -}}
+{{- if dig "features" "stacklight" "enabled" false . -}}
+{{- $topics = append $topics "stacklight_notifications" -}}
+{{- end -}}
+{{- $external := dig "features" "messaging" "notifications" "external" dict . -}}
+{{- if dig "enabled" false $external -}}
+{{- range $topic := dig "topics" list $external -}}
+{{- if and $topic (not (has $topic $topics)) }}{{ $topics = append $topics $topic }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- join "," $topics -}}
+{{- end -}}

@@ -29,6 +29,7 @@ type runOptions struct {
 	binaryBaseURL       string
 	resync              time.Duration
 	cephSharedNamespace string
+	lmaSharedNamespace  string
 	podNetworks         string
 	waitHealthy         bool
 	readinessTimeout    time.Duration
@@ -62,6 +63,7 @@ func newRunCommand() *cobra.Command {
 	fs.StringVar(&o.podNetworks, "pod-networks", operator.EnvOr("OSCTL_POD_NETWORKS_DATA", render.DefaultPodNetworks), "The cluster's pod networks, a JSON list of {\"cidr\": ...}: the NetworkPolicies admit them where the original does; env OSCTL_POD_NETWORKS_DATA")
 	fs.DurationVar(&o.resync, "resync-period", 10*time.Minute, "Reconcile an unchanged OpenStackDeployment this often, to repair drift")
 	fs.StringVar(&o.cephSharedNamespace, "ceph-shared-namespace", operator.EnvOr("OSCTL_CEPH_SHARED_NAMESPACE", ceph.SharedNamespace), "Namespace of the Ceph exchange Secrets (openstack-ceph-keys); env OSCTL_CEPH_SHARED_NAMESPACE")
+	fs.StringVar(&o.lmaSharedNamespace, "lma-shared-namespace", render.DefaultLMASharedNamespace, "Namespace of StackLight's integration Secrets (rabbitmq-creds, openstack-lma-config)")
 	fs.BoolVar(&o.waitHealthy, "wait-healthy", true, "Start a wave, and report APPLIED, only when the services of the earlier waves are Ready in the health binary's osdplst status.health (false: only for clusters where no pod runs)")
 	fs.DurationVar(&o.readinessTimeout, "application-readiness-timeout", 1200*time.Second, "Default of spec.timeouts.application_readiness.<app>.timeout: past it a wait is also Degraded")
 	fs.DurationVar(&o.readinessDelay, "application-readiness-delay", 10*time.Second, "Default of spec.timeouts.application_readiness.<app>.delay: how often an awaited application is looked at")
@@ -83,7 +85,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		return osdpl.Run(ctx, rt, osdpl.Config{
 			PodNetworks:   podNetworks,
 			ImagesBaseURL: o.imagesBaseURL, BinaryBaseURL: o.binaryBaseURL,
-			ControllerHost: osdpl.Hostname(), Resync: o.resync, CephSharedNamespace: o.cephSharedNamespace,
+			ControllerHost: osdpl.Hostname(), Resync: o.resync, CephSharedNamespace: o.cephSharedNamespace, LMASharedNamespace: o.lmaSharedNamespace,
 			WaitHealthy: o.waitHealthy, HealthTimeout: o.readinessTimeout, HealthDelay: o.readinessDelay,
 		}, helm.Options{ChartsDir: o.chartsDir, ChartRepository: o.chartRepo, ChartVersion: o.chartVersion,
 			AllowInsecureChartRepository: o.chartRepoInsecure, DisableHooks: o.disableHooks, MaxParallel: o.maxParallel, Timeout: o.helmTimeout})

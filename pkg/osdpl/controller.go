@@ -26,6 +26,7 @@ import (
 	lcminformers "rockoon.dev/rockoon/pkg/client/informers/externalversions/lcm/v1alpha1"
 	lcmlisters "rockoon.dev/rockoon/pkg/client/listers/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/operator"
+	"rockoon.dev/rockoon/pkg/render"
 	"rockoon.dev/rockoon/pkg/templates"
 )
 
@@ -44,6 +45,10 @@ type Config struct {
 	// CephSharedNamespace holds the Ceph exchange Secrets; default
 	// openstack-ceph-shared.
 	CephSharedNamespace string
+	// LMASharedNamespace receives StackLight's integration Secrets
+	// (rabbitmq-creds, openstack-lma-config); default
+	// render.DefaultLMASharedNamespace, openstack-lma-shared.
+	LMASharedNamespace string
 	// PodNetworks are the cluster's pod networks (render.ParsePodNetworks);
 	// nil: render.DefaultPodNetworks.
 	PodNetworks []any
@@ -87,6 +92,9 @@ func New(ctx context.Context, cfg Config, kube kubernetes.Interface, lcm version
 	}
 	if cfg.CephSharedNamespace == "" {
 		cfg.CephSharedNamespace = ceph.SharedNamespace
+	}
+	if cfg.LMASharedNamespace == "" {
+		cfg.LMASharedNamespace = render.DefaultLMASharedNamespace
 	}
 	if cfg.WaitRequeue <= 0 {
 		cfg.WaitRequeue = 15 * time.Second

@@ -20,6 +20,6 @@ func (c *Controller) renderInput(ctx context.Context, osdpl *lcmv1alpha1.OpenSta
 	if err != nil {
 		return render.Input{}, err
 	}
-	src := render.Sources{Kube: c.kube, CephSharedNamespace: c.cfg.CephSharedNamespace, ImagesBaseURL: c.cfg.ImagesBaseURL, BinaryBaseURL: c.cfg.BinaryBaseURL, PodNetworks: c.cfg.PodNetworks}
+	src := render.Sources{Kube: c.kube, CephSharedNamespace: c.cfg.CephSharedNamespace, ImagesBaseURL: c.cfg.ImagesBaseURL, BinaryBaseURL: c.cfg.BinaryBaseURL, PodNetworks: c.cfg.PodNetworks, LMASharedNamespace: c.cfg.LMASharedNamespace}
 	return src.Gather(ctx, osdpl.Name, osdpl.Namespace, spec.(map[string]any))
 }

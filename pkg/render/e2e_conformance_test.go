@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -128,7 +129,10 @@ func secretStrings(b []byte) []string {
 	return out
 }
 
-// e2eRender renders one corpus directory as the controller would.
+// e2eRender renders one corpus directory as the controller would. The
+// original's StackLight integration Secrets (namespace
+// openstack-lma-shared) are not loaded: the render writes them, and
+// checkLMAShared compares them with the original's.
 func e2eRender(t testing.TB, dir string) (*Result, []string) {
 	t.Helper()
 	obj := readYAML(t, filepath.Join(dir, "osdpl.yaml"))
@@ -136,12 +140,18 @@ func e2eRender(t testing.TB, dir string) (*Result, []string) {
 	name, _ := meta["name"].(string)
 	ns, _ := meta["namespace"].(string)
 	secrets, strs := clusterSecrets(t, filepath.Join(dir, "secrets.json"))
-	kube := fake.NewClientset()
+	kube := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: DefaultLMASharedNamespace}})
+	var lma []*corev1.Secret
 	for _, s := range secrets {
+		if s.Namespace == DefaultLMASharedNamespace {
+			lma = append(lma, s)
+			continue
+		}
 		if _, err := kube.CoreV1().Secrets(s.Namespace).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	defer checkLMAShared(t, filepath.Base(dir), kube, lma)
 	// The controller defaults of the original's run: no images base URL
 	// (ctx-ussuri_ceph_local_non_dvr_local_proxy, the one spec without
 	// spec.artifacts.images_base_url, has "" in mspec.json); the binary
@@ -161,6 +171,43 @@ func e2eRender(t testing.TB, dir string) (*Result, []string) {
 	}
 	res.Services = Managed(res.MSpec, false, res.Services)
 	return res, strs
+}
+
+// checkLMAShared: the StackLight integration Secrets the render wrote are
+// the original's, data byte for byte (no more, no fewer).
+func checkLMAShared(t testing.TB, ctx string, kube *fake.Clientset, want []*corev1.Secret) {
+	t.Helper()
+	got, err := kube.CoreV1().Secrets(DefaultLMASharedNamespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := map[string]map[string][]byte{}
+	for _, s := range got.Items {
+		ours[s.Name] = s.Data
+	}
+	for _, w := range want {
+		data, ok := ours[w.Name]
+		switch {
+		case !ok:
+			t.Errorf("%s: Secret %s/%s not written", ctx, w.Namespace, w.Name)
+		case !maps.EqualFunc(data, w.Data, bytes.Equal):
+			t.Errorf("%s: Secret %s/%s keys %v, want %v", ctx, w.Namespace, w.Name, decodeStrings(data), decodeStrings(w.Data))
+		}
+		delete(ours, w.Name)
+	}
+	for name := range ours {
+		t.Errorf("%s: Secret %s/%s written, the original has none", ctx, DefaultLMASharedNamespace, name)
+	}
+}
+
+// decodeStrings shows Secret data in a failure message (test values
+// only: the corpus's stand-in credentials).
+func decodeStrings(data map[string][]byte) map[string]string {
+	out := map[string]string{}
+	for k, v := range data {
+		out[k] = string(v)
+	}
+	return out
 }
 
 func TestE2EConformance(t *testing.T) {

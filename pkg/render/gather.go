@@ -40,6 +40,9 @@ type Sources struct {
 	// openstack-redis); TFSharedNamespace the Tungsten Fabric operator's
 	// ost-data Secret (default openstack-tf-shared).
 	RedisNamespace, TFSharedNamespace string
+	// LMASharedNamespace receives StackLight's integration Secrets
+	// (default openstack-lma-shared).
+	LMASharedNamespace string
 }
 
 // Namespaces and names of the Secrets other operators share with the
@@ -97,6 +100,7 @@ func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[st
 	in := Input{
 		Spec: spec, Namespace: namespace, Secrets: map[string]map[string][]byte{},
 		ImagesBaseURL: s.ImagesBaseURL, BinaryBaseURL: s.BinaryBaseURL, PodNetworks: s.PodNetworks,
+		LMASharedNamespace: s.LMASharedNamespace,
 	}
 	if s.Kube == nil {
 		return in, nil
@@ -138,6 +142,13 @@ func (s Sources) Gather(ctx context.Context, name, namespace string, spec map[st
 		for k, v := range tf.Data {
 			in.TFData[k] = string(v)
 		}
+	}
+	lmaNS := cmp.Or(s.LMASharedNamespace, DefaultLMASharedNamespace)
+	switch _, err := s.Kube.CoreV1().Namespaces().Get(ctx, lmaNS, metav1.GetOptions{}); {
+	case apierrors.IsNotFound(err):
+		in.NoLMASharedNamespace = true
+	case err != nil:
+		return Input{}, fmt.Errorf("reading Namespace %s: %w", lmaNS, err)
 	}
 	cm, err := s.Kube.CoreV1().ConfigMaps(namespace).Get(ctx, name+"-artifacts", metav1.GetOptions{})
 	switch {

@@ -46,6 +46,13 @@ type Input struct {
 	// TFData is the Tungsten Fabric operator's ost-data Secret, decoded;
 	// nil when there is none.
 	TFData map[string]string
+	// LMASharedNamespace receives StackLight's integration Secrets
+	// (rabbitmq-creds, openstack-lma-config); "": the default,
+	// openstack-lma-shared.
+	LMASharedNamespace string
+	// NoLMASharedNamespace: Gather found no LMA shared namespace; the
+	// StackLight integration Secrets are not written.
+	NoLMASharedNamespace bool
 }
 
 // Release is one Helm release with its final values.
@@ -199,6 +206,11 @@ func (r *Renderer) Render(ctx context.Context, in Input) (*Result, error) {
 				Values:    layered["values"].(map[string]any),
 			})
 		}
+		if svc == "messaging" {
+			if err := r.lmaShared(ctx, mspec, in, s); err != nil {
+				return nil, fmt.Errorf("service %s: %w", svc, err)
+			}
+		}
 		res.Services = append(res.Services, s)
 	}
 	return res, nil
@@ -303,6 +315,9 @@ func (r *Renderer) serviceArgs(ctx context.Context, svc string, mspec map[string
 		}
 		creds["stacklight"] = credentials.DecodeAll(sl)
 		data["credentials"] = creds
+		if err := r.externalNotificationArgs(ctx, mspec, data); err != nil {
+			return nil, err
+		}
 	case "metering":
 		// With Panko (event), the events go straight to its database:
 		// Ceilometer gets panko's credentials pair.

@@ -2,11 +2,8 @@ package secrets
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -381,20 +378,11 @@ func ParseINI(text string) map[string]map[string]string {
 	return out
 }
 
-var topicName = regexp.MustCompile(`^[a-z0-9-.]*$`)
-var notTopicChar = regexp.MustCompile(`[^a-z0-9-.]`)
-
 // NotificationSecret is the external notification Secret of a topic:
 // openstack-<topic>-notifications, the topic made a valid name as the
-// original (lowercased, other characters dropped, and the first 5 hex
-// digits of its sha256 appended) when it is not one.
+// original (credentials.NormalizeTopic).
 func NotificationSecret(topic string) string {
-	if !topicName.MatchString(topic) {
-		low := strings.ToLower(topic)
-		sum := sha256.Sum256([]byte(low))
-		topic = notTopicChar.ReplaceAllString(low, "") + "-" + hex.EncodeToString(sum[:])[:5]
-	}
-	return "openstack-" + topic + "-notifications"
+	return "openstack-" + credentials.NormalizeTopic(topic) + "-notifications"
 }
 
 // syncNotifications: one Secret per external notification topic in the

@@ -22,6 +22,7 @@ import (
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/client/informers/externalversions"
 	lcmlisters "rockoon.dev/rockoon/pkg/client/listers/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/watched"
 )
@@ -83,7 +84,7 @@ const (
 	TFOSTDataLabel        = "operator.tf.mirantis.com/ost_data_secret"
 	NeutronAdminSecret    = "neutron-keystone-admin"
 	RabbitMQUsersSecret   = "openstack-rabbitmq-users-credentials"
-	RabbitMQCertsSecret   = "rabbitmq-external-certs"
+	RabbitMQCertsSecret   = credentials.RabbitMQExternalCerts
 	RabbitMQExternalSvc   = "rabbitmq-external"
 	ExternalRabbitMQLabel = "openstack.lcm.mirantis.com/rabbitmq-external"
 )
