@@ -3,7 +3,6 @@ package ceph
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -90,11 +89,7 @@ func (e *Exchange) syncRGWCreds(ctx context.Context) error {
 // mergedSpec is the osdpl's merged spec, value_from resolved from the
 // cached value_from Secrets (as osdpl renders it).
 func (e *Exchange) mergedSpec(o *lcmv1alpha1.OpenStackDeployment) (map[string]any, error) {
-	raw, err := json.Marshal(o.Spec)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the spec: %w", err)
-	}
-	spec, err := layering.FromJSON(raw)
+	spec, err := layering.ObjectValues(o.Spec)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +101,7 @@ func (e *Exchange) mergedSpec(o *lcmv1alpha1.OpenStackDeployment) (map[string]an
 	for _, s := range cached {
 		secrets[s.Name] = s.Data
 	}
-	return e.cfg.Templates.MSpec(spec.(map[string]any), secrets, o.Namespace, "", "")
+	return e.cfg.Templates.MSpec(spec, secrets, o.Namespace, "", "")
 }
 
 // rgwAccount reads the ceph-rgw account of a pair Secret's data.

@@ -312,3 +312,18 @@ func FromJSON(data []byte) (any, error) {
 	}
 	return Normalize(v)
 }
+
+// ObjectValues encodes a typed object (e.g. an OpenStackDeployment's
+// spec) as normalized values: the map the layering and templates work on.
+func ObjectValues(obj any) (map[string]any, error) {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %T: %w", obj, err)
+	}
+	v, err := FromJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}

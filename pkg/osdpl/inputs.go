@@ -2,8 +2,6 @@ package osdpl
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/layering"
@@ -12,14 +10,10 @@ import (
 
 // renderInput gathers what rendering needs from the cluster.
 func (c *Controller) renderInput(ctx context.Context, osdpl *lcmv1alpha1.OpenStackDeployment) (render.Input, error) {
-	raw, err := json.Marshal(osdpl.Spec)
-	if err != nil {
-		return render.Input{}, fmt.Errorf("encoding the spec: %w", err)
-	}
-	spec, err := layering.FromJSON(raw)
+	spec, err := layering.ObjectValues(osdpl.Spec)
 	if err != nil {
 		return render.Input{}, err
 	}
 	src := render.Sources{Kube: c.kube, CephSharedNamespace: c.cfg.CephSharedNamespace, ImagesBaseURL: c.cfg.ImagesBaseURL, BinaryBaseURL: c.cfg.BinaryBaseURL, PodNetworks: c.cfg.PodNetworks, LMASharedNamespace: c.cfg.LMASharedNamespace}
-	return src.Gather(ctx, osdpl.Name, osdpl.Namespace, spec.(map[string]any))
+	return src.Gather(ctx, osdpl.Name, osdpl.Namespace, spec)
 }

@@ -18,6 +18,7 @@ import (
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/credentials"
+	"rockoon.dev/rockoon/pkg/layering"
 	"rockoon.dev/rockoon/pkg/osdplst"
 	"rockoon.dev/rockoon/pkg/watched"
 )
@@ -279,29 +280,6 @@ func (c *Controller) syncExporterCA(ctx context.Context) error {
 	return err
 }
 
-// specMap is the osdpl's spec as JSON data.
-func specMap(o *lcmv1alpha1.OpenStackDeployment) map[string]any {
-	raw, err := json.Marshal(o.Spec)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	return m
-}
-
-func dig(m map[string]any, path ...string) any {
-	var v any = m
-	for _, p := range path {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[p]
-	}
-	return v
-}
-
 // tfKeys are the neutron-keystone-admin keys tf-data gets, without OS_
 // and lowercased.
 var tfKeys = []string{"OS_AUTH_URL", "OS_DEFAULT_DOMAIN", "OS_INTERFACE", "OS_PASSWORD", "OS_PROJECT_DOMAIN_NAME",
@@ -315,8 +293,11 @@ func (c *Controller) syncTFData(ctx context.Context) error {
 	if err != nil || o == nil {
 		return err
 	}
-	spec := specMap(o)
-	if o.Spec.Preset != "compute-tf" && dig(spec, "features", "neutron", "backend") != "tungstenfabric" {
+	spec, err := layering.ObjectValues(o.Spec)
+	if err != nil {
+		return err
+	}
+	if o.Spec.Preset != "compute-tf" && layering.Get(spec, "features", "neutron", "backend") != "tungstenfabric" {
 		return nil
 	}
 	list, err := c.secrets["neutron"].Secrets(c.cfg.Namespace).List(labels.Everything())
@@ -399,7 +380,11 @@ func (c *Controller) syncNotifications(ctx context.Context) error {
 		return err
 	}
 	produced := map[string]bool{}
-	ext, _ := dig(specMap(o), "features", "messaging", "notifications", "external").(map[string]any)
+	spec, err := layering.ObjectValues(o.Spec)
+	if err != nil {
+		return err
+	}
+	ext, _ := layering.Get(spec, "features", "messaging", "notifications", "external").(map[string]any)
 	if enabled, _ := ext["enabled"].(bool); enabled {
 		done, err := c.publishNotifications(ctx, ext, produced)
 		if err != nil || !done {
