@@ -3,12 +3,10 @@ package ceph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -20,6 +18,7 @@ import (
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	lcminformers "rockoon.dev/rockoon/pkg/client/informers/externalversions/lcm/v1alpha1"
 	lcmlisters "rockoon.dev/rockoon/pkg/client/listers/lcm/v1alpha1"
+	"rockoon.dev/rockoon/pkg/credentials"
 	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/templates"
 	"rockoon.dev/rockoon/pkg/watched"
@@ -201,36 +200,21 @@ func (e *Exchange) malformed(ctx context.Context, sec *corev1.Secret, err error)
 // it returns the Secrets it created or changed.
 func (e *Exchange) syncKeyrings(ctx context.Context, keys *Keys) ([]string, error) {
 	var changed []string
-	secrets := e.kube.CoreV1().Secrets(e.cfg.Namespace)
 	users := make([]string, 0, len(keys.Users))
 	for u := range keys.Users {
 		users = append(users, u)
 	}
 	slices.Sort(users)
 	for _, u := range users {
-		name, key := KeyringSecret(u), []byte(keys.Users[u].Key)
-		cur, err := secrets.Get(ctx, name, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-			s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.cfg.Namespace}, Data: map[string][]byte{"key": key}}
-			if _, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: e.cfg.FieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
-				return changed, fmt.Errorf("creating Secret %s/%s: %w", e.cfg.Namespace, name, err)
-			} else if err != nil {
-				// Created meanwhile (by osdpl's render): look again.
-				return changed, err
-			}
-			changed = append(changed, name)
-		case err != nil:
-			return changed, fmt.Errorf("reading Secret %s/%s: %w", e.cfg.Namespace, name, err)
-		case string(cur.Data["key"]) != string(key):
-			upd := cur.DeepCopy()
-			if upd.Data == nil {
-				upd.Data = map[string][]byte{}
-			}
-			upd.Data["key"] = key
-			if _, err := secrets.Update(ctx, upd, metav1.UpdateOptions{FieldManager: e.cfg.FieldManager}); err != nil {
-				return changed, fmt.Errorf("updating Secret %s/%s: %w", e.cfg.Namespace, name, err)
-			}
+		name := KeyringSecret(u)
+		// A conflict with osdpl's render creating it meanwhile is an error
+		// retried with the fresh object.
+		keysWritten, _, err := credentials.Save(ctx, e.kube, e.cfg.Namespace, name, map[string][]byte{"key": []byte(keys.Users[u].Key)},
+			credentials.SaveOptions{FieldManager: e.cfg.FieldManager})
+		if err != nil {
+			return changed, err
+		}
+		if len(keysWritten) > 0 {
 			changed = append(changed, name)
 		}
 	}

@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
 
@@ -112,45 +110,22 @@ func rgwAccount(data map[string][]byte) (username, password string, ok bool) {
 	return username, password, username != "" && password != ""
 }
 
-// publishRGWCreds creates or updates RGWCredsSecret to hold exactly want;
-// equal data is not written.
+// publishRGWCreds makes RGWCredsSecret hold exactly want; equal data is
+// not written.
 func (e *Exchange) publishRGWCreds(ctx context.Context, want map[string][]byte) error {
 	ns := e.cfg.SharedNamespace
-	secrets := e.kube.CoreV1().Secrets(ns)
-	cur, err := e.rgwCreds.Secrets(ns).Get(RGWCredsSecret)
+	if cur, err := e.rgwCreds.Secrets(ns).Get(RGWCredsSecret); err == nil && maps.EqualFunc(cur.Data, want, bytes.Equal) {
+		return nil // the cache says so: no API read
+	}
+	changed, created, err := credentials.Save(ctx, e.kube, ns, RGWCredsSecret, want, credentials.SaveOptions{FieldManager: e.cfg.FieldManager, Exact: true})
 	switch {
-	case apierrors.IsNotFound(err):
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: RGWCredsSecret, Namespace: ns}, Type: corev1.SecretTypeOpaque, Data: want}
-		if _, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: e.cfg.FieldManager}); err != nil {
-			// AlreadyExists: the cache is behind; the informer's event
-			// brings the next sync.
-			return fmt.Errorf("creating Secret %s/%s: %w", ns, RGWCredsSecret, err)
-		}
-		klog.FromContext(ctx).Info("RGW credentials published", "secret", klog.KRef(ns, RGWCredsSecret))
-		return nil
 	case err != nil:
 		return err
-	case maps.EqualFunc(cur.Data, want, bytes.Equal):
-		return nil
+	case created:
+		klog.FromContext(ctx).Info("RGW credentials published", "secret", klog.KRef(ns, RGWCredsSecret))
+	case len(changed) > 0:
+		// Key names only, never values.
+		klog.FromContext(ctx).Info("RGW credentials updated", "secret", klog.KRef(ns, RGWCredsSecret), "keys", changed)
 	}
-	var changed []string
-	for k := range maps.Keys(want) {
-		if c, ok := cur.Data[k]; !ok || !bytes.Equal(c, want[k]) {
-			changed = append(changed, k)
-		}
-	}
-	for k := range cur.Data {
-		if _, ok := want[k]; !ok {
-			changed = append(changed, k)
-		}
-	}
-	slices.Sort(changed)
-	upd := cur.DeepCopy()
-	upd.Data = want
-	if _, err := secrets.Update(ctx, upd, metav1.UpdateOptions{FieldManager: e.cfg.FieldManager}); err != nil {
-		return fmt.Errorf("updating Secret %s/%s: %w", ns, RGWCredsSecret, err)
-	}
-	// Key names only, never values.
-	klog.FromContext(ctx).Info("RGW credentials updated", "secret", klog.KRef(ns, RGWCredsSecret), "keys", changed)
 	return nil
 }

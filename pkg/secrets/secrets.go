@@ -2,17 +2,13 @@ package secrets
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -265,55 +261,20 @@ func (c *Controller) secret(input, namespace, name string) (*corev1.Secret, erro
 	return s, err
 }
 
-// save makes Secret namespace/name hold data (and the labels): created
-// when missing, else the keys of data merge-patched over it (other keys
-// stay: several duties may share one Secret) only when one differs.
-// It reports whether it wrote.
+// save makes Secret namespace/name hold data (and the labels); other
+// keys stay (several duties may share one Secret). It reports whether it
+// wrote.
 func (c *Controller) save(ctx context.Context, namespace, name string, lbls map[string]string, data map[string][]byte) (bool, error) {
-	client := c.kube.CoreV1().Secrets(namespace)
-	cur, err := client.Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: lbls}, Data: data}
-		if _, err := client.Create(ctx, s, metav1.CreateOptions{FieldManager: c.cfg.FieldManager}); err != nil {
-			return false, fmt.Errorf("creating Secret %s/%s: %w", namespace, name, err)
-		}
-		klog.FromContext(ctx).Info("Secret created", "secret", klog.KRef(namespace, name), "keys", sortedKeys(data))
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
-	}
-	patch := map[string]any{}
-	changed := map[string][]byte{} // encoded as base64, as data wants
-	for k, v := range data {
-		if string(cur.Data[k]) != string(v) {
-			changed[k] = v
-		}
-	}
-	if len(changed) > 0 {
-		patch["data"] = changed
-	}
-	missingLabels := map[string]string{}
-	for k, v := range lbls {
-		if cur.Labels[k] != v {
-			missingLabels[k] = v
-		}
-	}
-	if len(missingLabels) > 0 {
-		patch["metadata"] = map[string]any{"labels": missingLabels}
-	}
-	if len(patch) == 0 {
-		return false, nil
-	}
-	raw, err := json.Marshal(patch)
-	if err != nil {
+	changed, created, err := credentials.Save(ctx, c.kube, namespace, name, data, credentials.SaveOptions{FieldManager: c.cfg.FieldManager, Labels: lbls})
+	switch {
+	case err != nil:
 		return false, err
+	case created:
+		klog.FromContext(ctx).Info("Secret created", "secret", klog.KRef(namespace, name), "keys", changed)
+	case len(changed) > 0:
+		klog.FromContext(ctx).Info("Secret updated", "secret", klog.KRef(namespace, name), "keys", changed)
 	}
-	if _, err := client.Patch(ctx, name, types.MergePatchType, raw, metav1.PatchOptions{FieldManager: c.cfg.FieldManager}); err != nil {
-		return false, fmt.Errorf("patching Secret %s/%s: %w", namespace, name, err)
-	}
-	klog.FromContext(ctx).Info("Secret updated", "secret", klog.KRef(namespace, name), "keys", sortedKeys(changed))
-	return true, nil
+	return created || len(changed) > 0, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
