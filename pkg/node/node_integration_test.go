@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,13 +15,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/klog/v2"
-	"k8s.io/klog/v2/ktesting"
 
 	lcmv1alpha1 "rockoon.dev/rockoon/apis/lcm/v1alpha1"
 	"rockoon.dev/rockoon/pkg/client/clientset/versioned"
 	"rockoon.dev/rockoon/pkg/node"
 	"rockoon.dev/rockoon/pkg/operator"
+	"rockoon.dev/rockoon/pkg/operator/operatortest"
 	"rockoon.dev/rockoon/pkg/testenv"
 )
 
@@ -44,50 +42,20 @@ func TestMain(m *testing.M) {
 const wait = 30 * time.Second
 
 // binary is one running node binary.
-type binary struct {
-	writes *testenv.Writes
-	logs   func() string
-	stop   func()
-}
+type binary struct{ *operatortest.Binary }
 
 // start runs the node binary's work for cfg (cfg.Namespace the cloud's),
 // resyncing every second.
 func start(t *testing.T, cfg node.Config) *binary {
 	t.Helper()
-	b := &binary{writes: &testenv.Writes{}}
-	opts := operator.NewOptions("node", 0)
-	opts.Namespace, opts.LeaderElect = cfg.Namespace, false
-	opts.MetricsBindAddress, opts.HealthBindAddress = "127.0.0.1:0", "127.0.0.1:0"
-	rt := operator.NewRuntimeForConfig(opts, b.writes.Wrap(env.Config))
-	logger := ktesting.NewLogger(t, ktesting.NewConfig(ktesting.BufferLogs(true)))
-	ctx := klog.NewContext(context.Background(), logger)
-	b.logs = func() string { return logger.GetSink().(ktesting.Underlier).GetBuffer().String() }
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
 	cfg.Resync = time.Second
-	go func() { done <- rt.Run(ctx, func(ctx context.Context) error { return node.Run(ctx, rt, cfg) }) }()
-	var once sync.Once
-	b.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("node run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(b.stop)
-	return b
+	return &binary{operatortest.Start(t, env.Config, "node", cfg.Namespace, func(ctx context.Context, rt *operator.Runtime) error {
+		return node.Run(ctx, rt, cfg)
+	})}
 }
 
 // quiet asserts that b writes nothing for a few resyncs.
-func (b *binary) quiet(t *testing.T) {
-	t.Helper()
-	n := b.writes.Count()
-	time.Sleep(2500 * time.Millisecond)
-	if w := b.writes.Since(n); len(w) > 0 {
-		t.Errorf("%d writes while nothing changed: %v", len(w), w)
-	}
-}
+func (b *binary) quiet(t *testing.T) { t.Helper(); b.Quiet(t, 2500*time.Millisecond) }
 
 func namespace(t *testing.T, name string) {
 	t.Helper()
@@ -311,7 +279,7 @@ func TestRestart(t *testing.T) {
 	b := start(t, node.Config{Namespace: "restart"})
 	lockIs(t, "rs-1", true)
 	lockIs(t, "rs-2", true)
-	b.stop()
+	b.Stop()
 
 	deleteNode(t, "rs-1")
 	patchNode(t, "rs-2", `{"metadata": {"labels": {"openstack-compute-node": null, "openstack-gateway": "enabled"}}}`)
@@ -326,13 +294,13 @@ func TestRestart(t *testing.T) {
 		return strings.Contains(a, "rockoon-openstack-gateway") && !strings.Contains(a, "openstack-compute-node"), a
 	})
 	b.quiet(t)
-	b.stop()
+	b.Stop()
 
 	b = start(t, node.Config{Namespace: "restart"})
 	time.Sleep(time.Second) // the informers' first lists and every node's sync
 	b.quiet(t)
-	if w := b.writes.Count(); w != 0 {
-		t.Errorf("%d writes at a start over a converged cluster: %v", w, b.writes.Since(0))
+	if w := b.Writes.Count(); w != 0 {
+		t.Errorf("%d writes at a start over a converged cluster: %v", w, b.Writes.Since(0))
 	}
 }
 
@@ -398,7 +366,7 @@ func TestDeadNode(t *testing.T) {
 	podsAre(t, "dead", "mariadb-server-0", "nova-compute-a", "nova-compute-b")
 	// A restart while waiting: the new process waits for the same
 	// deadline, from the condition.
-	b.stop()
+	b.Stop()
 	b = start(t, cfg)
 	time.Sleep(time.Until(notReady.Add(timeout - time.Second)))
 	podsAre(t, "dead", "mariadb-server-0", "nova-compute-a", "nova-compute-b")
@@ -411,7 +379,7 @@ func TestDeadNode(t *testing.T) {
 	}
 	podsAre(t, "dead-other", "other-a")
 	testenv.Eventually(t, wait, "the deletion's log", func() (bool, string) {
-		return strings.Contains(b.logs(), "Pods force-deleted from a dead node"), "not logged"
+		return strings.Contains(b.Log(), "Pods force-deleted from a dead node"), "not logged"
 	})
 
 	// A pod put back on the dead node (a DaemonSet's) stays.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
@@ -60,4 +61,15 @@ func (b *Binary) Stop() { b.stop() }
 // Log is everything the work logged so far.
 func (b *Binary) Log() string {
 	return b.logger.GetSink().(ktesting.Underlier).GetBuffer().String()
+}
+
+// Quiet fails the test when the work writes anything during d (a few of
+// its resyncs: a converged binary writes nothing).
+func (b *Binary) Quiet(t testing.TB, d time.Duration) {
+	t.Helper()
+	n := b.Writes.Count()
+	time.Sleep(d)
+	if w := b.Writes.Since(n); len(w) > 0 {
+		t.Errorf("%d writes while nothing changed: %v", len(w), w)
+	}
 }
