@@ -11,8 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"rockoon.dev/rockoon/pkg/node"
 	"rockoon.dev/rockoon/pkg/operator"
 )
@@ -25,38 +23,22 @@ func main() {
 		Resync:          10 * time.Minute,
 	}
 	roles := operator.EnvOr(node.RolesEnv, node.DefaultRoles)
-	cmd := &cobra.Command{
-		Use:           "node",
-		Short:         "Keep the Nodes' role labels and workload locks in step with their OpenStack roles, and clear dead nodes",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PreRunE: func(*cobra.Command, []string) error {
-			var err error
-			if cfg.Roles, err = node.ParseRoles(roles); err != nil {
-				return fmt.Errorf("--openstack-node-labels: %w", err)
-			}
-			if cfg.FlappingTimeout <= 0 {
-				return fmt.Errorf("--node-not-ready-flapping-timeout must be positive")
-			}
-			return o.Validate()
-		},
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := operator.NewRuntime(o)
-			if err != nil {
-				return err
-			}
-			return rt.Run(cmd.Context(), func(ctx context.Context) error { return node.Run(ctx, rt, cfg) })
-		},
+	validate := func() error {
+		var err error
+		if cfg.Roles, err = node.ParseRoles(roles); err != nil {
+			return fmt.Errorf("--openstack-node-labels: %w", err)
+		}
+		if cfg.FlappingTimeout <= 0 {
+			return fmt.Errorf("--node-not-ready-flapping-timeout must be positive")
+		}
+		return nil
 	}
-	o.AddFlags(cmd.Flags())
+	cmd := operator.Command(o, "Keep the Nodes' role labels and workload locks in step with their OpenStack roles, and clear dead nodes", validate,
+		func(ctx context.Context, rt *operator.Runtime) error { return node.Run(ctx, rt, cfg) })
 	f := cmd.Flags()
 	f.StringVar(&roles, "openstack-node-labels", roles, "OpenStack node roles as JSON, role name to its one label and value; env "+node.RolesEnv)
 	f.DurationVar(&cfg.FlappingTimeout, "node-not-ready-flapping-timeout", cfg.FlappingTimeout, "How long a node must be NotReady before the cloud's pods on it are force-deleted")
 	f.StringVar(&cfg.ClusterRelease, "cluster-release", cfg.ClusterRelease, "Cluster release recorded in the NodeWorkloadLocks' status.release (a lock of another release is made active again); env OSCTL_CLUSTER_RELEASE")
 	f.DurationVar(&cfg.Resync, "resync-period", cfg.Resync, "Look at every node this often even without a change")
-	if err := cmd.ExecuteContext(operator.SetupSignalContext()); err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
-		os.Exit(1)
-	}
+	operator.Execute(cmd)
 }

@@ -9,11 +9,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	"rockoon.dev/rockoon/pkg/operator"
 	"rockoon.dev/rockoon/pkg/secrets"
@@ -28,30 +24,13 @@ func main() {
 		BGPVPNSecret:        operator.EnvOr("OSCTL_BGPVPN_BGP_NEIGHBOR_INFO_SECRET_NAME", secrets.DefaultBGPVPNSecret),
 		Resync:              10 * time.Minute,
 	}
-	cmd := &cobra.Command{
-		Use:           "secrets",
-		Short:         "Maintain the cloud's derived Secrets and the hashes of its watched inputs",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PreRunE:       func(*cobra.Command, []string) error { return o.Validate() },
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := operator.NewRuntime(o)
-			if err != nil {
-				return err
-			}
-			return rt.Run(cmd.Context(), func(ctx context.Context) error { return secrets.Run(ctx, rt, cfg) })
-		},
-	}
-	o.AddFlags(cmd.Flags())
+	cmd := operator.Command(o, "Maintain the cloud's derived Secrets and the hashes of its watched inputs", nil,
+		func(ctx context.Context, rt *operator.Runtime) error { return secrets.Run(ctx, rt, cfg) })
 	f := cmd.Flags()
 	f.StringVar(&cfg.ControllerNamespace, "controller-namespace", cfg.ControllerNamespace, "Namespace receiving keystone-os-clouds and exporter-ca-cert")
 	f.StringVar(&cfg.ExternalNamespace, "external-namespace", cfg.ExternalNamespace, "Namespace receiving the external clouds.yaml and the external notification Secrets")
 	f.StringVar(&cfg.TFNamespace, "tf-shared-namespace", cfg.TFNamespace, "Namespace of Tungsten Fabric's ost-data and of tf-data; env OSCTL_TF_SHARED_NAMESPACE")
 	f.StringVar(&cfg.BGPVPNSecret, "bgpvpn-neighbor-secret", cfg.BGPVPNSecret, "Name of the BGP VPN neighbour Secret; env OSCTL_BGPVPN_BGP_NEIGHBOR_INFO_SECRET_NAME")
 	f.DurationVar(&cfg.Resync, "resync-period", cfg.Resync, "Look at every input this often even without a change")
-	if err := cmd.ExecuteContext(operator.SetupSignalContext()); err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
-		os.Exit(1)
-	}
+	operator.Execute(cmd)
 }
